@@ -1,0 +1,1 @@
+"""Models, diagnostics, tables and figures over tidy DataFrames."""

@@ -1,0 +1,268 @@
+"""Model design: a formula and a data frame become ``y``, ``X`` and a deletion log.
+
+Every estimator in :mod:`smekit.analysis` starts here, so bad input is caught
+once, with one clear message: unknown columns, non-numeric columns used as
+numbers, constant predictors, perfect collinearity and too few rows.
+Formulas use the Wilkinson-Rogers notation as implemented by ``formulaic``
+(``y ~ x1 + x2 + C(sector) + x1:x2``); the constant is named ``Intercept``.
+
+References
+----------
+Wilkinson, G. N., & Rogers, C. E. (1973). Symbolic description of factorial
+models for analysis of variance. *Applied Statistics*, 22(3), 392-399.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from smekit.errors import ModelError
+
+INTERCEPT = "Intercept"
+
+
+@dataclass(frozen=True)
+class Design:
+    """A model's response vector, design matrix and provenance.
+
+    Attributes
+    ----------
+    formula
+        The formula as given.
+    outcome
+        Name of the response variable.
+    y
+        Response, shape ``(n,)``, float64.
+    X
+        Design matrix, shape ``(n, k)``, float64, columns in ``names`` order.
+    names
+        Column names of ``X`` (``"Intercept"`` for the constant).
+    ids
+        Identifier of each kept row: values of the id column, or 0-based row
+        positions in the input when no id column is given.
+    dropped
+        Listwise-deletion log: one row per dropped input row with its ``id``
+        and ``reason`` (the variables that were missing).
+    variables
+        Input columns the formula uses (outcome first).
+    """
+
+    formula: str
+    outcome: str
+    y: np.ndarray
+    X: np.ndarray
+    names: list[str]
+    ids: pd.Index
+    dropped: pd.DataFrame = field(repr=False)
+    variables: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def k(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_dropped(self) -> int:
+        return len(self.dropped)
+
+    @property
+    def has_intercept(self) -> bool:
+        return INTERCEPT in self.names
+
+    @property
+    def predictors(self) -> list[str]:
+        """Column names other than the intercept."""
+        return [n for n in self.names if n != INTERCEPT]
+
+    def exog_frame(self) -> pd.DataFrame:
+        """``X`` as a DataFrame indexed by ``ids``."""
+        return pd.DataFrame(self.X, columns=self.names, index=self.ids)
+
+    def subset(self, mask: np.ndarray) -> Design:
+        """The design restricted to rows where ``mask`` is true (same columns)."""
+        mask = np.asarray(mask, dtype=bool)
+        return Design(
+            formula=self.formula,
+            outcome=self.outcome,
+            y=self.y[mask],
+            X=self.X[mask],
+            names=list(self.names),
+            ids=self.ids[mask],
+            dropped=self.dropped,
+            variables=list(self.variables),
+        )
+
+
+def _split_formula(formula: str) -> tuple[str, str]:
+    if formula.count("~") != 1:
+        raise ModelError(
+            f"formula {formula!r} must have exactly one '~'", fix="write it as 'y ~ x1 + x2'"
+        )
+    lhs, rhs = (s.strip() for s in formula.split("~"))
+    if not lhs or not rhs:
+        raise ModelError(f"formula {formula!r} needs an outcome and at least one term")
+    return lhs, rhs
+
+
+def formula_variables(formula: str) -> list[str]:
+    """Data columns a formula refers to, outcome first."""
+    import formulaic
+
+    lhs, _ = _split_formula(formula)
+    try:
+        parsed = formulaic.Formula(formula)
+    except Exception as exc:  # formulaic raises several parser error types
+        raise ModelError(f"cannot parse formula {formula!r}: {exc}") from None
+    needed = set(parsed.required_variables) - {"np", "C", "center", "scale", "log", "exp"}
+    lhs_vars = [v for v in re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", lhs) if v in needed]
+    rest = sorted(needed - set(lhs_vars))
+    return lhs_vars + rest
+
+
+def build_design(
+    data: pd.DataFrame,
+    formula: str,
+    id_column: str | None = None,
+    *,
+    source: str = "data",
+    check_rank: bool = True,
+) -> Design:
+    """Build the design of a linear model with listwise deletion.
+
+    Parameters
+    ----------
+    data
+        Tidy data, one row per case.
+    formula
+        ``"y ~ x1 + x2"``; categorical variables must be wrapped in ``C()``.
+    id_column
+        Column identifying cases (kept out of the model); without it rows are
+        identified by their 0-based position in ``data``.
+    source
+        Name of the data, used in messages.
+    check_rank
+        Refuse constant predictors and perfectly collinear columns.
+
+    Returns
+    -------
+    Design
+
+    Raises
+    ------
+    ModelError
+        For unknown or non-numeric columns, constant predictors, perfect
+        collinearity, or fewer complete rows than parameters.
+    """
+    import formulaic
+
+    outcome, _ = _split_formula(formula)
+    variables = formula_variables(formula)
+    missing = [v for v in variables if v not in data.columns]
+    if missing:
+        known = ", ".join(map(str, list(data.columns)[:12]))
+        raise ModelError(
+            f"formula {formula!r} names column(s) {missing} not found",
+            where=source,
+            fix=f"columns include: {known}",
+        )
+    if id_column is not None and id_column not in data.columns:
+        raise ModelError(f"id column '{id_column}' not found", where=source)
+    categorical = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", formula))
+    for v in variables:
+        col = data[v]
+        if v in categorical:
+            continue
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+            example = col.dropna().astype(str).head(1).tolist()
+            raise ModelError(
+                f"column '{v}' is not numeric (e.g. {example[0]!r})"
+                if example
+                else f"column '{v}' is not numeric",
+                where=source,
+                fix=f"recode it, or write C({v}) to use it as a categorical variable",
+            )
+    frame = data[variables]
+    ids_all = pd.Index(data[id_column]) if id_column is not None else pd.RangeIndex(len(data))
+    miss = frame.isna().to_numpy()
+    bad = miss.any(axis=1)
+    if bad.any():
+        names = np.asarray(variables)
+        rows = np.flatnonzero(bad)
+        reasons = ["missing " + ", ".join(names[miss[r]]) for r in rows[:100_000]]
+        if len(rows) > len(reasons):
+            reasons += ["missing values"] * (len(rows) - len(reasons))
+        dropped = pd.DataFrame({"id": ids_all[rows], "reason": reasons})
+        frame = frame.loc[~bad]
+        ids = ids_all[~bad]
+    else:
+        dropped = pd.DataFrame(
+            {"id": pd.Series([], dtype=object), "reason": pd.Series([], dtype=object)}
+        )
+        ids = ids_all
+    if len(frame) == 0:
+        raise ModelError(f"no complete rows for formula {formula!r}", where=source)
+    try:
+        mm = formulaic.model_matrix(formula, frame, na_action="raise")
+    except Exception as exc:
+        raise ModelError(f"cannot build the model matrix for {formula!r}: {exc}", where=source)
+    y_frame, x_frame = mm.lhs, mm.rhs
+    if y_frame.shape[1] != 1:
+        raise ModelError(f"formula {formula!r} must have a single numeric outcome", where=source)
+    y = np.asarray(y_frame, dtype=np.float64).ravel()
+    X = np.asarray(x_frame, dtype=np.float64)
+    names = [str(c) for c in x_frame.columns]
+    n, k = X.shape
+    if n <= k:
+        raise ModelError(
+            f"{n} complete rows but {k} parameters: a model needs more rows than parameters",
+            where=source,
+            fix="drop predictors or supply more data",
+        )
+    if check_rank:
+        _check_columns(X, names, source)
+    return Design(
+        formula=formula,
+        outcome=outcome,
+        y=y,
+        X=np.asfortranarray(X),
+        names=names,
+        ids=pd.Index(ids),
+        dropped=dropped.reset_index(drop=True),
+        variables=variables,
+    )
+
+
+def _check_columns(X: np.ndarray, names: list[str], source: str) -> None:
+    """Refuse constant predictors and perfectly collinear columns."""
+    has_const = INTERCEPT in names
+    sd = X.std(axis=0)
+    for j, name in enumerate(names):
+        if name != INTERCEPT and sd[j] == 0 and has_const:
+            raise ModelError(
+                f"predictor '{name}' is constant (every row is {X[0, j]:g})",
+                where=source,
+                fix="drop it from the formula",
+            )
+    # Rank via QR of the column-scaled matrix: tolerance as in numpy.linalg.matrix_rank.
+    scale = np.sqrt((X**2).sum(axis=0))
+    scale[scale == 0] = 1.0
+    r = np.linalg.qr(X / scale, mode="r")
+    diag = np.abs(np.diag(r))
+    tol = diag.max() * max(X.shape) * np.finfo(float).eps
+    if (diag <= tol).any():
+        # Find the first column that adds nothing to the ones before it.
+        for j in range(1, X.shape[1] + 1):
+            sub = X[:, :j] / scale[:j]
+            if np.linalg.matrix_rank(sub) < j:
+                raise ModelError(
+                    f"predictor '{names[j - 1]}' is perfectly collinear with earlier terms",
+                    where=source,
+                    fix="drop it or one of the variables it is a combination of",
+                )

@@ -1,0 +1,1 @@
+"""The Streamlit app: it reads a study's results/ folder and renders them."""

@@ -1,0 +1,1 @@
+"""The instrument library: questionnaires, interview protocols and codebooks as YAML."""

@@ -1,0 +1,1 @@
+"""Interview half of the pipeline: protocols, codebooks and transcripts."""

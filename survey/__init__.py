@@ -1,0 +1,1 @@
+"""Survey half of the pipeline: instrument model, import, quality, scoring, reliability."""
