@@ -47,6 +47,7 @@ from smekit.interviews.codebook import Codebook
 from smekit.interviews.protocol import Protocol
 from smekit.survey import conditions
 from smekit.survey.instrument import Instrument, Item, ItemType
+from smekit.survey.xlsform import likert_runs
 
 Printable = Instrument | Protocol | Codebook
 
@@ -181,12 +182,23 @@ def _new_docx(title: str) -> DocxDocument:
     return document
 
 
-def _small(paragraph, text: str, italic: bool = False, grey: bool = True) -> None:
+def _small(paragraph, text: str, italic: bool = False) -> None:
     run = paragraph.add_run(_x(text))
     run.font.size = Pt(9)
     run.italic = italic
-    if grey:
-        run.font.color.rgb = _GREY
+    run.font.color.rgb = _GREY
+
+
+def _column_widths(document: DocxDocument, table, shares: list[float]) -> None:
+    """Give a table's columns the shares of the text width (Word reads cell widths)."""
+    section = document.sections[-1]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    table.autofit = False
+    for j, share in enumerate(shares):
+        width = int(text_width * share)
+        table.columns[j].width = width
+        for cell in table.columns[j].cells:
+            cell.width = width
 
 
 def _cell_text(cell, text: str, bold: bool = False, size: float | None = None) -> None:
@@ -251,6 +263,8 @@ def describe_condition(
         return f"Q{numbers.get(name, '?')} ({other.text})"
 
     def value(node: ast.AST, about: ast.AST | None) -> str:
+        if isinstance(node, ast.Name):
+            return ref(node.id)
         v = _const(node)
         target = items.get(about.id) if isinstance(about, ast.Name) else None
         if target is not None and isinstance(v, int) and not isinstance(v, bool):
@@ -329,23 +343,6 @@ def _instruction(item: Item) -> str | None:
     if item.type == ItemType.multiple_choice:
         return "Tick all that apply."
     return None
-
-
-def _blocks(items: list[Item]) -> list[list[Item]]:
-    """Consecutive Likert items on one scale form one block; other items stand alone."""
-    blocks: list[list[Item]] = []
-    for item in items:
-        prev = blocks[-1][-1] if blocks else None
-        if (
-            prev is not None
-            and item.type == ItemType.likert
-            and prev.type == ItemType.likert
-            and item.scale == prev.scale
-        ):
-            blocks[-1].append(item)
-        else:
-            blocks.append([item])
-    return blocks
 
 
 def _point_headers(instrument: Instrument, item: Item) -> list[tuple[int, str]]:
@@ -432,7 +429,7 @@ def render_instrument_html(instrument: Instrument) -> str:
         body.append(f'<section id="section-{_e(section.id)}">')
         body.append(f"<h2>{_e(section.title)}</h2>")
         body.extend(f'<p class="description">{_e(p)}</p>' for p in _paragraphs(section.description))
-        for block in _blocks(section.items):
+        for block in likert_runs(section.items):
             if block[0].type == ItemType.likert:
                 body.extend(_html_likert_table(instrument, block, numbers))
             else:
@@ -497,6 +494,7 @@ def _docx_likert_table(
     table = document.add_table(rows=1 + len(block), cols=1 + len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _column_widths(document, table, [0.4] + [0.6 / len(headers)] * len(headers))
     for j, (point, label) in enumerate(headers, start=1):
         cell = table.cell(0, j)
         _cell_text(cell, label, bold=True, size=8)
@@ -537,7 +535,7 @@ def instrument_docx(instrument: Instrument) -> DocxDocument:
         document.add_heading(_x(section.title), level=1)
         for p in _paragraphs(section.description):
             document.add_paragraph(_x(p))
-        for block in _blocks(section.items):
+        for block in likert_runs(section.items):
             if block[0].type == ItemType.likert:
                 _docx_likert_table(document, instrument, block, numbers)
             else:
@@ -553,7 +551,7 @@ def _protocol_meta(protocol: Protocol) -> str:
     if protocol.mode:
         bits.append(protocol.mode)
     bits.append(f"version {protocol.version}")
-    return ", ".join(bits)
+    return " \u00b7 ".join(bits)
 
 
 def render_protocol_html(protocol: Protocol) -> str:
@@ -699,6 +697,7 @@ def codebook_docx(codebook: Codebook) -> DocxDocument:
         document.add_paragraph(_x(p))
     table = document.add_table(rows=1 + len(codebook.codes), cols=len(CODEBOOK_COLUMNS))
     table.style = document.styles["Table Grid"]
+    _column_widths(document, table, [0.18, 0.22, 0.2, 0.2, 0.2])
     for j, header in enumerate(CODEBOOK_COLUMNS):
         _cell_text(table.cell(0, j), header, bold=True, size=9.5)
     for i, code in enumerate(codebook.codes, start=1):

@@ -178,8 +178,12 @@ def _choice_lists(instrument: Instrument) -> tuple[dict[str, str], list[dict]]:
     return of_item, rows
 
 
-def _likert_runs(items: list[Item]) -> list[list[Item]]:
-    """Split a section's items into runs: consecutive Likert items on one scale, or singles."""
+def likert_runs(items: list[Item]) -> list[list[Item]]:
+    """Split a section's items into runs: consecutive Likert items on one scale, or singles.
+
+    Every item is in exactly one run, in order; a run has more than one item only
+    when all its items are Likert items on the same scale.
+    """
     runs: list[list[Item]] = []
     for item in items:
         prev = runs[-1][-1] if runs else None
@@ -242,7 +246,7 @@ def _survey_rows(instrument: Instrument, lists: dict[str, str]) -> list[dict]:
                 "name": names.get(f"{section.id}_note"),
                 "label": section.description,
             }
-        runs = _likert_runs(section.items)
+        runs = likert_runs(section.items)
         if note is not None and len(runs[0]) == 1:
             rows.append(note)
             note = None

@@ -57,7 +57,9 @@ def test_to_xpath_uses_choice_names():
     )
 
 
-@pytest.mark.parametrize("expr", ["__import__('os')", "a.b == 1", "x + 1 > 2", "f(x)", "x ==", "[x][0]"])
+@pytest.mark.parametrize(
+    "expr", ["__import__('os')", "a.b == 1", "x + 1 > 2", "f(x)", "x ==", "[x][0]"]
+)
 def test_disallowed_syntax(expr):
     with pytest.raises(conditions.ConditionError):
         conditions.parse(expr)

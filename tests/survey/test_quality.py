@@ -90,10 +90,12 @@ def test_problems_name_row_column_value_and_rule():
     df.loc[6, "shop"] = np.nan  # relevant and missing
     rep = run(df, source="resp.csv", unknown_columns=["extra"])
     p = rep.problems
+
     def one(rule, row):
         hit = p[(p["rule"] == rule) & (p["row"] == row)]
         assert len(hit) == 1, (rule, row, p)
         return hit.iloc[0]
+
     assert one("out_of_range", 2)["column"] == "size"
     assert one("wrong_type", 3)["value"] == "many"
     assert one("wrong_type", 4)["message"] == "expected a whole number"
@@ -112,7 +114,9 @@ def test_rules_can_be_switched_off_and_speeders_need_duration():
     df = good_rows(50)
     df.loc[0, "secs"] = 1
     df.loc[1, LIKERT] = 3
-    rules = QualityRules.from_config({"speeders": False, "straightlining": False, "mahalanobis": False})
+    rules = QualityRules.from_config(
+        {"speeders": False, "straightlining": False, "mahalanobis": False}
+    )
     rep = run(df, rules=rules)
     assert len(rep.kept) == 50
     rep = run(df, duration_column=None)
@@ -144,13 +148,32 @@ def test_mahalanobis_matches_scipy():
     assert 0 < p[5] < 1
 
 
-item_values = st.one_of(st.none(), st.integers(-3, 9), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=3))
+item_values = st.one_of(
+    st.none(),
+    st.integers(-3, 9),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=3),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data_frames(
-        columns=[column(c, elements=item_values) for c in ["rid", "secs", "size", "sector", "shop", "channels", "chk", *LIKERT, "note", "junk"]],
+        columns=[
+            column(c, elements=item_values)
+            for c in [
+                "rid",
+                "secs",
+                "size",
+                "sector",
+                "shop",
+                "channels",
+                "chk",
+                *LIKERT,
+                "note",
+                "junk",
+            ]
+        ],
         index=range_indexes(min_size=0, max_size=25),
     )
 )

@@ -31,7 +31,7 @@ def test_alpha_matches_r_psych_on_pingouin_dataset():
 
 
 def test_alpha_long_format_example_matches_pingouin():
-    """pingouin's ``cronbach_alpha`` dataset: alpha 0.592, CI [0.195, 0.840] (pingouin test suite)."""
+    """pingouin's ``cronbach_alpha`` data: alpha 0.592, CI [0.195, 0.840] (pingouin test suite)."""
     df = pg.read_dataset("cronbach_alpha")
     wide = df.pivot(index="Subj", columns="Items", values="Scores")
     res = scale_reliability(wide)
@@ -42,7 +42,9 @@ def test_alpha_long_format_example_matches_pingouin():
 def test_item_total_and_alpha_if_deleted_by_direct_computation():
     rng = np.random.default_rng(7)
     f = rng.normal(size=400)
-    df = pd.DataFrame({f"q{i}": f * w + rng.normal(size=400) for i, w in enumerate([1, 0.8, 0.6, 0.2])})
+    df = pd.DataFrame(
+        {f"q{i}": f * w + rng.normal(size=400) for i, w in enumerate([1, 0.8, 0.6, 0.2])}
+    )
     res = scale_reliability(df)
     for j, col in enumerate(df.columns):
         rest = df.drop(columns=col)

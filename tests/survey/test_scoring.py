@@ -50,7 +50,9 @@ def test_reverse_coding_min_valid_and_sum(mini):
 
 def test_z_scores_have_mean_zero_sd_one(mini):
     rng = np.random.default_rng(3)
-    data = pd.DataFrame(rng.integers(1, 6, size=(200, 7)), columns=["a1", "a2", "a3", "b1", "b2", "b3", "b4"])
+    data = pd.DataFrame(
+        rng.integers(1, 6, size=(200, 7)), columns=["a1", "a2", "a3", "b1", "b2", "b3", "b4"]
+    )
     res = score_constructs(data, mini)
     assert res.z["a"].mean() == pytest.approx(0, abs=1e-12)
     assert res.z["a"].std(ddof=1) == pytest.approx(1)

@@ -1,0 +1,67 @@
+"""Sample profile and construct correlation table."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from smekit.survey.descriptives import correlation_table, sample_profile, stars
+from smekit.survey.instrument import load_instrument
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+MINI = load_instrument(FIXTURES / "mini_questionnaire.yaml")
+
+
+def test_sample_profile_counts_percentages_and_numbers():
+    data = pd.DataFrame(
+        {
+            "size": [10, 20, 30, np.nan],
+            "sector": [1, 1, 2, np.nan],
+            "shop": [1, 2, np.nan, np.nan],
+            "channels": ["1 2", "2", "1", None],
+        }
+    )
+    prof = sample_profile(data, MINI)
+    cat = prof.categorical.set_index(["variable", "category"])
+    assert cat.loc[("sector", "Retail"), "n"] == 2
+    assert cat.loc[("sector", "Retail"), "percent"] == pytest.approx(200 / 3)
+    assert cat.loc[("sector", "Services"), "n"] == 1
+    assert cat.loc[("channels", "Web shop"), "n"] == 2
+    assert cat.loc[("channels", "Marketplace"), "percent"] == pytest.approx(200 / 3)
+    num = prof.numeric.set_index("variable")
+    assert num.loc["size", "mean"] == pytest.approx(20)
+    assert num.loc["size", "sd"] == pytest.approx(10)
+    assert num.loc["size", "n"] == 3
+    assert prof.n == 4
+    assert len(prof.to_frame()) == len(prof.categorical) + len(prof.numeric)
+
+
+def test_correlation_table_matches_scipy_pearsonr():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=80)
+    df = pd.DataFrame({"x": x, "y": x + rng.normal(size=80), "z": rng.normal(size=80)})
+    df.loc[3, "z"] = np.nan
+    tab = correlation_table(df)
+    r, p = stats.pearsonr(df["x"], df["y"])
+    assert tab.r.loc["y", "x"] == pytest.approx(r)
+    assert tab.p.loc["y", "x"] == pytest.approx(p, rel=1e-8)
+    ok = df[["x", "z"]].dropna()
+    _, p2 = stats.pearsonr(ok["x"], ok["z"])
+    assert tab.p.loc["z", "x"] == pytest.approx(p2, rel=1e-8)
+    assert tab.n.loc["z", "x"] == 79
+    starred = tab.starred()
+    assert starred.loc["y", "x"].endswith("***")
+    assert starred.loc["x", "y"] == ""
+    assert len(tab.to_frame()) == 3
+
+
+def test_stars():
+    assert [stars(p) for p in (0.2, 0.04, 0.009, 0.0001, float("nan"))] == [
+        "",
+        "*",
+        "**",
+        "***",
+        "",
+    ]
