@@ -336,4 +336,3 @@ def subgroup_models(
 
 
 __all__ = ["SubgroupResult", "subgroup_models"]
-

@@ -7,6 +7,7 @@ Run with ``smekit app STUDY``. The page lists what ``smekit analyze`` wrote to
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from smekit.app.results import images, list_results, read_json, read_table
 
 def _study_from_argv(argv: list[str]) -> Path:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--study", default="demo-study")
+    parser.add_argument("--study", default=os.environ.get("SMEKIT_STUDY", "demo-study"))
     args, _ = parser.parse_known_args(argv)
     return Path(args.study)
 
