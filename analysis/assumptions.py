@@ -272,7 +272,7 @@ def rainbow_test(
         perm, how = _order(ols, order_by)
         if not 0.0 <= center <= 1.0:
             raise ModelError(f"center must be between 0 and 1, got {center}")
-        start = math.ceil(1.0 + (n - 1) * (center - fraction / 2.0)) - 1
+        start = _quantile_start(n, center - fraction / 2.0)
         if start < 0 or start + n1 > n:
             raise ModelError(
                 f"a subset of {n1} rows centred at {center} does not fit in {n} rows",
@@ -309,6 +309,17 @@ def rainbow_test(
         statistic=float(fstat), p_value=p, df=(float(df1), float(df2)),
         verdict=verdict, reference=ref, extra=(("n_subset", n1),),
     )
+
+
+def _quantile_start(n: int, prob: float) -> int:
+    """0-based ``ceiling(quantile(1:n, prob)) - 1`` with R's type-7 fuzz."""
+    fuzz = 4.0 * np.finfo(float).eps
+    index = 1.0 + (n - 1) * prob
+    lo = math.floor(index + fuzz)
+    h = index - lo
+    if abs(h) < fuzz:
+        h = 0.0
+    return math.ceil(lo + h) - 1
 
 
 def _standardised(X: np.ndarray, names: list[str]) -> np.ndarray:
@@ -676,14 +687,6 @@ def breusch_pagan_test(ols: OLSResult, *, alpha: float = 0.05) -> DiagnosticTest
     )
 
 
-def _white_products(xs: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    c, p = xs.shape
-    out = np.empty((c, p + pairs[0].size))
-    out[:, :p] = xs
-    np.multiply(xs[:, pairs[0]], xs[:, pairs[1]], out=out[:, p:])
-    return out
-
-
 def white_test(
     ols: OLSResult, *, alpha: float = 0.05, chunk_elements: int = 2_000_000
 ) -> DiagnosticTest:
@@ -714,8 +717,7 @@ def white_test(
         return _not_computed(key, name, "homoscedasticity", "lm", ref, "the model has no predictor")
     mean = X[:, cols].mean(axis=0)
     sd = X[:, cols].std(axis=0)
-    pairs = np.triu_indices(p)
-    m = p + pairs[0].size
+    m = p + p * (p + 1) // 2
     if m >= n - 1:
         return _not_computed(
             key, name, "homoscedasticity", "lm", ref,
@@ -732,12 +734,19 @@ def white_test(
     zsum = np.zeros(m)
     zw = np.zeros(m)
     step = max(1, chunk_elements // m)
+    buf = np.empty((m, min(step, n)))
     for s in range(0, n, step):
-        xs = (X[s : s + step, cols] - mean) / sd
-        z = _white_products(xs, pairs)
-        zz += z.T @ z
-        zsum += z.sum(axis=0)
-        zw += z.T @ w[s : s + step]
+        xt = X[s : s + step, cols].T
+        z = buf[:, : xt.shape[1]]
+        np.subtract(xt, mean[:, None], out=z[:p])
+        z[:p] /= sd[:, None]
+        off = p
+        for j in range(p):
+            np.multiply(z[j], z[j:p], out=z[off : off + p - j])
+            off += p - j
+        zz += z @ z.T
+        zsum += z.sum(axis=1)
+        zw += z @ w[s : s + step]
     cov = zz - np.outer(zsum, zsum) / n
     g = zw - zsum * (float(w.sum()) / n)
     diag = np.diag(cov).copy()

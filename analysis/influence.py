@@ -98,17 +98,30 @@ class InfluenceResult:
     def n(self) -> int:
         return len(self.ids)
 
+    def _rule_strings(self) -> np.ndarray:
+        """Comma-joined rule names per case (``""`` when none), built per distinct pattern."""
+        flags = self.flags.to_numpy()
+        names = list(self.flags.columns)
+        codes = np.zeros(flags.shape[0], dtype=np.int64)
+        for b in range(len(names)):
+            codes |= flags[:, b].astype(np.int64) << b
+        labels = np.array(
+            [
+                ", ".join(nm for b, nm in enumerate(names) if code >> b & 1)
+                for code in range(1 << len(names))
+            ],
+            dtype=object,
+        )
+        return labels[codes]
+
     @property
     def flagged(self) -> pd.DataFrame:
         """One row per flagged case: id, rules, cooks_d, leverage, student_external."""
-        flags = self.flags.to_numpy()
-        rows = np.flatnonzero(flags.any(axis=1))
-        names = list(self.flags.columns)
-        rules = [", ".join(nm for nm, f in zip(names, flags[i], strict=True) if f) for i in rows]
+        rows = np.flatnonzero(self.flags.to_numpy().any(axis=1))
         return pd.DataFrame(
             {
                 "id": self.ids[rows],
-                "rules": pd.Series(rules, dtype=object),
+                "rules": pd.Series(self._rule_strings()[rows], dtype=object),
                 "cooks_d": self.cooks_d[rows],
                 "leverage": self.leverage[rows],
                 "student_external": self.student_external[rows],
@@ -151,12 +164,7 @@ class InfluenceResult:
         for j, t in enumerate(self.terms):
             data[f"dfb_{t}"] = self.dfbetas[:, j]
         frame = pd.DataFrame(data)
-        flags = self.flags.to_numpy()
-        names = list(self.flags.columns)
-        rules = np.full(self.n, "", dtype=object)
-        for i in np.flatnonzero(flags.any(axis=1)):
-            rules[i] = ", ".join(nm for nm, f in zip(names, flags[i], strict=True) if f)
-        frame["rules"] = rules
+        frame["rules"] = pd.Series(self._rule_strings(), dtype=object)
         return frame
 
     def to_dict(self) -> dict[str, Any]:

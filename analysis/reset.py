@@ -92,8 +92,8 @@ def reset_test(ols: OLSResult, powers: Sequence[int] = (2, 3)) -> ResetResult:
 
     The augmented regression is never refitted: the added columns (fitted
     values rescaled to ``[-1, 1]``, which leaves the F statistic unchanged) are
-    projected off the model's column space with the stored ``Q`` factor (twice,
-    for orthogonality), and the drop in the residual sum of squares is the
+    projected off the model's column space with the stored ``Q`` factor, and
+    the drop in the residual sum of squares is the
     squared norm of the residuals projected on what is left. Cost is
     ``O(n k q)`` for ``q`` powers.
 
@@ -142,8 +142,7 @@ def reset_test(ols: OLSResult, powers: Sequence[int] = (2, 3)) -> ResetResult:
         np.power(u, p, out=z[:, j])
     norms = np.sqrt((z * z).sum(axis=0))
     q = ols.q_factor
-    for _ in range(2):
-        z -= q @ (q.T @ z)
+    z -= q @ (q.T @ z)
     q2, r2 = scipy.linalg.qr(z, mode="economic", check_finite=False)
     tol = 1e-7
     if (np.abs(np.diag(r2)) <= tol * norms).any():
