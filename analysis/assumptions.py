@@ -118,11 +118,11 @@ class DiagnosticTest:
             self.stat_name: _jsonable(self.statistic),
             "pvalue": _jsonable(self.p_value),
         }
-        if len(self.df) == 1:
-            out["df"] = _jsonable(self.df[0])
-        elif len(self.df) == 2:
-            out["df_num"] = _jsonable(self.df[0])
-            out["df_denom"] = _jsonable(self.df[1])
+        dfs = [int(d) if float(d).is_integer() else float(d) for d in self.df]
+        if len(dfs) == 1:
+            out["df"] = dfs[0]
+        elif len(dfs) == 2:
+            out["df_num"], out["df_denom"] = dfs
         for name, value in self.extra:
             out[name] = _jsonable(value)
         out["verdict"] = self.verdict
@@ -214,15 +214,15 @@ def _order(ols: OLSResult, order_by: str | np.ndarray | None) -> tuple[np.ndarra
 # --------------------------------------------------------------------------- linearity
 
 
-def _ssr_subset(X: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-    """Residual sum of squares and numerical rank of a least-squares fit."""
+def _ssr_subset(X: np.ndarray, y: np.ndarray) -> float:
+    """Residual sum of squares of a least-squares fit; NaN if ``X`` is rank deficient."""
     q, r = scipy.linalg.qr(X, mode="economic", check_finite=False)
     norms = np.sqrt((r * r).sum(axis=0))
     rank = int((np.abs(np.diag(r)) > _RANK_TOL * np.where(norms > 0, norms, 1.0)).sum())
     if rank < X.shape[1]:
-        return math.nan, rank
+        return math.nan
     resid = y - q @ (q.T @ y)
-    return float(resid @ resid), rank
+    return float(resid @ resid)
 
 
 def rainbow_test(
@@ -258,7 +258,11 @@ def rainbow_test(
     n1 = math.floor(fraction * n)
     if n1 <= k or n - n1 < 1:
         return _not_computed(
-            key, name, "linearity", "fstat", ref,
+            key,
+            name,
+            "linearity",
+            "fstat",
+            ref,
             f"the central subset has {n1} rows for {k} coefficients",
         )
     X, y = ols.design.X, ols.design.y
@@ -282,10 +286,14 @@ def rainbow_test(
         if perm is not None:
             rows = np.sort(perm[rows])
         how = f"central {n1} of {n} {how}"
-    ssr1, rank = _ssr_subset(X[rows], y[rows])
+    ssr1 = _ssr_subset(X[rows], y[rows])
     if not math.isfinite(ssr1):
         return _not_computed(
-            key, name, "linearity", "fstat", ref,
+            key,
+            name,
+            "linearity",
+            "fstat",
+            ref,
             "the central subset does not identify every coefficient "
             "(a category or predictor does not vary in it)",
         )
@@ -305,9 +313,16 @@ def rainbow_test(
     else:
         verdict = f"No evidence against linearity (F = {fstat:.2f}, {_format_p(p)}; {how})"
     return DiagnosticTest(
-        key=key, test=name, assumption="linearity", stat_name="fstat",
-        statistic=float(fstat), p_value=p, df=(float(df1), float(df2)),
-        verdict=verdict, reference=ref, extra=(("n_subset", n1),),
+        key=key,
+        test=name,
+        assumption="linearity",
+        stat_name="fstat",
+        statistic=float(fstat),
+        p_value=p,
+        df=(float(df1), float(df2)),
+        verdict=verdict,
+        reference=ref,
+        extra=(("n_subset", n1),),
     )
 
 
@@ -461,7 +476,7 @@ def recursive_residuals(
         The ``n - t0`` recursive residuals and the number of leading rows used
         to start the recursion.
     """
-    n, k = X.shape
+    n = X.shape[0]
     t0 = _full_rank_start(X)
     if t0 >= n:
         return np.empty(0), t0
@@ -501,7 +516,7 @@ def harvey_collier_test(
     """
     _check_alpha(alpha)
     key, name, ref = "harvey_collier", "Harvey-Collier", "R lmtest::harvtest(model)"
-    n, k = ols.nobs, ols.k
+    n = ols.nobs
     perm, how = _order(ols, order_by)
     rows = perm if perm is not None else np.arange(n)
     note = ""
@@ -518,12 +533,12 @@ def harvey_collier_test(
         return _not_computed(key, name, "linearity", "tstat", ref, err.what)
     m = w.size
     if m < 3:
-        return _not_computed(
-            key, name, "linearity", "tstat", ref, f"only {m} recursive residuals"
-        )
+        return _not_computed(key, name, "linearity", "tstat", ref, f"only {m} recursive residuals")
     sd = float(w.std(ddof=1))
     if sd == 0.0:
-        return _not_computed(key, name, "linearity", "tstat", ref, "recursive residuals are constant")
+        return _not_computed(
+            key, name, "linearity", "tstat", ref, "recursive residuals are constant"
+        )
     hc = abs(math.sqrt(m) * float(w.mean()) / sd)
     df = m - 1
     p = float(2.0 * stats.t.sf(hc, df))
@@ -535,8 +550,15 @@ def harvey_collier_test(
     else:
         verdict = f"No evidence of nonlinearity (t = {hc:.2f}, {_format_p(p)}; {how}{note})"
     return DiagnosticTest(
-        key=key, test=name, assumption="linearity", stat_name="tstat",
-        statistic=hc, p_value=p, df=(float(df),), verdict=verdict, reference=ref,
+        key=key,
+        test=name,
+        assumption="linearity",
+        stat_name="tstat",
+        statistic=hc,
+        p_value=p,
+        df=(float(df),),
+        verdict=verdict,
+        reference=ref,
         extra=(("n_used", int(rows.size)), ("start", int(t0))),
     )
 
@@ -635,8 +657,15 @@ def durbin_watson_test(
             f"(DW = {dw:.2f}, {_format_p(p)}; rows in file order)"
         )
     return DiagnosticTest(
-        key=key, test=name, assumption="independence", stat_name="dw",
-        statistic=dw, p_value=p, df=(), verdict=verdict, reference=ref,
+        key=key,
+        test=name,
+        assumption="independence",
+        stat_name="dw",
+        statistic=dw,
+        p_value=p,
+        df=(),
+        verdict=verdict,
+        reference=ref,
         extra=(("alternative", alternative), ("method", method)),
     )
 
@@ -667,9 +696,7 @@ def breusch_pagan_test(ols: OLSResult, *, alpha: float = 0.05) -> DiagnosticTest
     n, k = ols.nobs, ols.k
     df = k - 1
     if df < 1:
-        return _not_computed(
-            key, name, "homoscedasticity", "lm", ref, "the model has no predictor"
-        )
+        return _not_computed(key, name, "homoscedasticity", "lm", ref, "the model has no predictor")
     e2 = ols.resid * ols.resid
     w = e2 - ols.ssr / n
     ww = float(w @ w)
@@ -681,9 +708,15 @@ def breusch_pagan_test(ols: OLSResult, *, alpha: float = 0.05) -> DiagnosticTest
     lm = n * float(proj @ proj) / ww
     p = float(stats.chi2.sf(lm, df))
     return DiagnosticTest(
-        key=key, test=name, assumption="homoscedasticity", stat_name="lm",
-        statistic=lm, p_value=p, df=(float(df),),
-        verdict=_het_verdict(lm, p, alpha, "the predictors"), reference=ref,
+        key=key,
+        test=name,
+        assumption="homoscedasticity",
+        stat_name="lm",
+        statistic=lm,
+        p_value=p,
+        df=(float(df),),
+        verdict=_het_verdict(lm, p, alpha, "the predictors"),
+        reference=ref,
     )
 
 
@@ -711,16 +744,22 @@ def white_test(
     key, name, ref = "white", "White", "R lmtest::bptest(model, ~ x * x + I(x^2))"
     n = ols.nobs
     X = ols.design.X
-    cols = [j for j, nm in enumerate(ols.names) if nm != INTERCEPT and np.ptp(X[:, j]) > 0]
+    cols = [j for j, nm in enumerate(ols.names) if nm != INTERCEPT]
+    mean = np.array([X[:, j].mean() for j in cols])
+    sd = np.array([X[:, j].std() for j in cols])
+    cols = [j for j, v in zip(cols, sd, strict=True) if v > 0]
+    mean, sd = mean[sd > 0], sd[sd > 0]
     p = len(cols)
     if p == 0:
         return _not_computed(key, name, "homoscedasticity", "lm", ref, "the model has no predictor")
-    mean = X[:, cols].mean(axis=0)
-    sd = X[:, cols].std(axis=0)
     m = p + p * (p + 1) // 2
     if m >= n - 1:
         return _not_computed(
-            key, name, "homoscedasticity", "lm", ref,
+            key,
+            name,
+            "homoscedasticity",
+            "lm",
+            ref,
             f"{m + 1} auxiliary terms need more than {n} rows",
         )
     e2 = ols.resid * ols.resid
@@ -779,10 +818,16 @@ def white_test(
     df = rank
     pval = float(stats.chi2.sf(lm, df))
     return DiagnosticTest(
-        key=key, test=name, assumption="homoscedasticity", stat_name="lm",
-        statistic=lm, p_value=pval, df=(float(df),),
+        key=key,
+        test=name,
+        assumption="homoscedasticity",
+        stat_name="lm",
+        statistic=lm,
+        p_value=pval,
+        df=(float(df),),
         verdict=_het_verdict(lm, pval, alpha, "the predictors, their squares or products"),
-        reference=ref, extra=(("n_terms", int(m)),),
+        reference=ref,
+        extra=(("n_terms", int(m)),),
     )
 
 
@@ -790,14 +835,23 @@ def white_test(
 
 
 def _normal_verdict(label: str, stat: float, p: float, alpha: float, n: int, note: str) -> str:
-    if p < alpha:
+    if p >= alpha:
         return (
-            f"Residuals depart from a normal distribution ({label} = {stat:.3g}, "
-            f"{_format_p(p)}{note}): with {n:,} rows OLS estimates stay unbiased and "
-            "large-sample tests hold; for small samples compare robust regression or "
-            "bootstrap intervals"
+            f"Residuals are consistent with a normal distribution "
+            f"({label} = {stat:.3g}, {_format_p(p)}{note})"
         )
-    return f"Residuals are consistent with a normal distribution ({label} = {stat:.3g}, {_format_p(p)}{note})"
+    head = (
+        f"Residuals depart from a normal distribution ({label} = {stat:.3g}, {_format_p(p)}{note})"
+    )
+    if n >= 100:
+        return (
+            f"{head}: with {n:,} rows the coefficient tests remain approximately valid; "
+            "check outliers and compare robust regression"
+        )
+    return (
+        f"{head}: with only {n} rows t tests and intervals may be unreliable; check "
+        "outliers and compare robust regression or bootstrap intervals"
+    )
 
 
 def shapiro_wilk_test(
@@ -826,9 +880,16 @@ def shapiro_wilk_test(
     res = stats.shapiro(r)
     w, p = float(res.statistic), float(res.pvalue)
     return DiagnosticTest(
-        key=key, test=name, assumption="normality", stat_name="w", statistic=w,
-        p_value=p, df=(), verdict=_normal_verdict("W", w, p, alpha, n, note),
-        reference=ref, extra=(("n_used", int(r.size)),),
+        key=key,
+        test=name,
+        assumption="normality",
+        stat_name="w",
+        statistic=w,
+        p_value=p,
+        df=(),
+        verdict=_normal_verdict("W", w, p, alpha, n, note),
+        reference=ref,
+        extra=(("n_used", int(r.size)),),
     )
 
 
@@ -843,15 +904,24 @@ def jarque_bera_test(resid: np.ndarray, *, alpha: float = 0.05) -> DiagnosticTes
     key, name, ref = "jarque_bera", "Jarque-Bera", "R tseries::jarque.bera.test(residuals(model))"
     r = np.asarray(resid, dtype=np.float64)
     if r.size < 3 or np.ptp(r) == 0.0:
-        return _not_computed(key, name, "normality", "jb", ref, "needs at least 3 distinct residuals")
+        return _not_computed(
+            key, name, "normality", "jb", ref, "needs at least 3 distinct residuals"
+        )
     res = stats.jarque_bera(r)
     jb, p = float(res.statistic), float(res.pvalue)
     skew = float(stats.skew(r))
     kurt = float(stats.kurtosis(r, fisher=False))
     return DiagnosticTest(
-        key=key, test=name, assumption="normality", stat_name="jb", statistic=jb,
-        p_value=p, df=(2.0,), verdict=_normal_verdict("JB", jb, p, alpha, r.size, ""),
-        reference=ref, extra=(("skewness", skew), ("kurtosis", kurt)),
+        key=key,
+        test=name,
+        assumption="normality",
+        stat_name="jb",
+        statistic=jb,
+        p_value=p,
+        df=(2.0,),
+        verdict=_normal_verdict("JB", jb, p, alpha, r.size, ""),
+        reference=ref,
+        extra=(("skewness", skew), ("kurtosis", kurt)),
     )
 
 
@@ -895,20 +965,51 @@ def check_assumptions(
     """
     _check_alpha(alpha)
     runs: list[tuple[str, str, str, str, Callable[[], DiagnosticTest]]] = [
-        ("rainbow", "Rainbow", "linearity", "fstat",
-         lambda: rainbow_test(ols, fraction=rainbow_fraction, order_by=order_by, alpha=alpha)),
-        ("harvey_collier", "Harvey-Collier", "linearity", "tstat",
-         lambda: harvey_collier_test(
-             ols, order_by=order_by, max_n=max_recursive_n, seed=seed, alpha=alpha)),
-        ("durbin_watson", "Durbin-Watson", "independence", "dw",
-         lambda: durbin_watson_test(ols, alpha=alpha)),
-        ("breusch_pagan", "Breusch-Pagan (Koenker)", "homoscedasticity", "lm",
-         lambda: breusch_pagan_test(ols, alpha=alpha)),
+        (
+            "rainbow",
+            "Rainbow",
+            "linearity",
+            "fstat",
+            lambda: rainbow_test(ols, fraction=rainbow_fraction, order_by=order_by, alpha=alpha),
+        ),
+        (
+            "harvey_collier",
+            "Harvey-Collier",
+            "linearity",
+            "tstat",
+            lambda: harvey_collier_test(
+                ols, order_by=order_by, max_n=max_recursive_n, seed=seed, alpha=alpha
+            ),
+        ),
+        (
+            "durbin_watson",
+            "Durbin-Watson",
+            "independence",
+            "dw",
+            lambda: durbin_watson_test(ols, alpha=alpha),
+        ),
+        (
+            "breusch_pagan",
+            "Breusch-Pagan (Koenker)",
+            "homoscedasticity",
+            "lm",
+            lambda: breusch_pagan_test(ols, alpha=alpha),
+        ),
         ("white", "White", "homoscedasticity", "lm", lambda: white_test(ols, alpha=alpha)),
-        ("shapiro_wilk", "Shapiro-Wilk", "normality", "w",
-         lambda: shapiro_wilk_test(ols.resid, max_n=max_shapiro_n, seed=seed, alpha=alpha)),
-        ("jarque_bera", "Jarque-Bera", "normality", "jb",
-         lambda: jarque_bera_test(ols.resid, alpha=alpha)),
+        (
+            "shapiro_wilk",
+            "Shapiro-Wilk",
+            "normality",
+            "w",
+            lambda: shapiro_wilk_test(ols.resid, max_n=max_shapiro_n, seed=seed, alpha=alpha),
+        ),
+        (
+            "jarque_bera",
+            "Jarque-Bera",
+            "normality",
+            "jb",
+            lambda: jarque_bera_test(ols.resid, alpha=alpha),
+        ),
     ]
     tests = []
     for key, name, assumption, stat_name, run in runs:

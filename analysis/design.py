@@ -211,13 +211,23 @@ def build_design(
     try:
         mm = formulaic.model_matrix(formula, frame, na_action="raise")
     except Exception as exc:
-        raise ModelError(f"cannot build the model matrix for {formula!r}: {exc}", where=source)
+        raise ModelError(
+            f"cannot build the model matrix for {formula!r}: {exc}", where=source
+        ) from None
     y_frame, x_frame = mm.lhs, mm.rhs
     if y_frame.shape[1] != 1:
         raise ModelError(f"formula {formula!r} must have a single numeric outcome", where=source)
     y = np.asarray(y_frame, dtype=np.float64).ravel()
     X = np.asarray(x_frame, dtype=np.float64)
     names = [str(c) for c in x_frame.columns]
+    for values, label in ((y, outcome), *((X[:, j], names[j]) for j in range(X.shape[1]))):
+        if not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise ModelError(
+                f"'{label}' has an infinite value (case {ids[row]})",
+                where=source,
+                fix="recode or drop infinite values",
+            )
     n, k = X.shape
     if n <= k:
         raise ModelError(

@@ -8,13 +8,15 @@ the nested-model F test of R's ``anova(m0, m1)``. :func:`simple_slopes` gives
 the slope of one predictor at chosen values of a moderator with its standard
 error from the coefficient covariance.
 
-Both models are fitted from cross-products accumulated over row blocks, so the
-product columns are never materialised: with 8 predictors and all 28 pairs a
+Both models are fitted from cross-products accumulated over row blocks
+(:class:`CrossProducts`, solved by :func:`fit_cross_products`), so the product
+columns are never materialised: with 8 predictors and all 28 pairs a
 1,000,000-row model needs kilobytes of working memory beyond the design, not
-the 300 MB an explicit interaction matrix would take. Columns are centred
-before their cross-products are formed, which keeps the normal equations as
-accurate as a QR solve for survey-type data (checked against statsmodels
-``OLS`` in the tests).
+the 300 MB an explicit interaction matrix would take. Each block is shifted by
+the column means before its cross-products are added, which keeps the normal
+equations as accurate as a QR solve for survey-type data (checked against
+statsmodels ``OLS`` in the tests). :mod:`smekit.analysis.subgroups` reuses the
+same machinery to pool groups without copying their rows.
 
 References
 ----------
@@ -22,6 +24,9 @@ Aiken, L. S., & West, S. G. (1991). *Multiple Regression: Testing and
 Interpreting Interactions*. Sage.
 Chambers, J. M., & Hastie, T. J. (1992). *Statistical Models in S*, chapter 4
 (``anova`` for nested linear models). Wadsworth.
+Chan, T. F., Golub, G. H., & LeVeque, R. J. (1983). Algorithms for computing
+the sample variance: analysis and recommendations. *The American
+Statistician*, 37(3), 242-247.
 """
 
 from __future__ import annotations
@@ -253,6 +258,25 @@ class SimpleSlopes:
 
 def _product_name(a: str, b: str) -> str:
     return f"{a}:{b}"
+
+
+def require_finite(design: Design) -> None:
+    """Refuse infinite values in a design, naming the first offending row and term."""
+    if not np.isfinite(design.y).all():
+        row = int(np.flatnonzero(~np.isfinite(design.y))[0])
+        raise ModelError(
+            f"outcome '{design.outcome}' is infinite in row {design.ids[row]!r}",
+            where=design.formula,
+            fix="recode or drop that row",
+        )
+    finite = np.isfinite(design.X)
+    if not finite.all():
+        row, col = (int(v[0]) for v in np.nonzero(~finite))
+        raise ModelError(
+            f"term '{design.names[col]}' is infinite in row {design.ids[row]!r}",
+            where=design.formula,
+            fix="recode or drop that row",
+        )
 
 
 def _resolve_pairs(
@@ -670,6 +694,7 @@ def interaction_model(
     else:
         formula = f"{outcome} ~ " + " + ".join(predictors + controls)
         design = build_design(data, formula, id_column, source=source)
+    require_finite(design)
     names = list(design.names)
     for v in predictors:
         if v not in names:
@@ -864,10 +889,15 @@ def simple_slopes(
 
 
 __all__ = [
+    "BlockSource",
+    "CrossProducts",
     "FTest",
     "InteractionResult",
+    "LinearFit",
     "SimpleSlopes",
+    "fit_cross_products",
     "interaction_model",
     "nested_f_test",
+    "require_finite",
     "simple_slopes",
 ]

@@ -355,8 +355,10 @@ def mediation(
     resamples of cases drawn with ``numpy.random.default_rng(seed)``; the
     indirect, direct and total effects each get a bootstrap standard error,
     percentile and BCa intervals (Efron 1987) and the bootstrap p-value of R's
-    ``mediation::mediate``. ``masking`` flags inconsistent mediation (indirect
-    and direct effects of opposite signs; MacKinnon, Krull & Lockwood 2000).
+    ``mediation::mediate`` (``2 min(P(b* > 0), P(b* < 0))``; 0 means that no
+    resample fell on the other side of zero, i.e. p < 1 / n_boot). ``masking``
+    flags inconsistent mediation (indirect and direct effects of opposite signs;
+    MacKinnon, Krull & Lockwood 2000).
 
     Parameters
     ----------

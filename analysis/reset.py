@@ -133,9 +133,7 @@ def reset_test(ols: OLSResult, powers: Sequence[int] = (2, 3)) -> ResetResult:
     yhat = ols.fittedvalues
     scale = float(np.abs(yhat).max())
     if scale == 0.0:
-        raise ModelError(
-            "RESET is undefined: every fitted value is 0", where=ols.design.formula
-        )
+        raise ModelError("RESET is undefined: every fitted value is 0", where=ols.design.formula)
     u = yhat / scale
     z = np.empty((n, qn), order="F")
     for j, p in enumerate(pw):
@@ -160,6 +158,4 @@ def reset_test(ols: OLSResult, powers: Sequence[int] = (2, 3)) -> ResetResult:
     else:
         fstat = (gain / qn) / (ssr_u / df_denom)
         pvalue = float(stats.f.sf(fstat, qn, df_denom))
-    return ResetResult(
-        fstat=float(fstat), pvalue=pvalue, df_num=qn, df_denom=df_denom, powers=pw
-    )
+    return ResetResult(fstat=float(fstat), pvalue=pvalue, df_num=qn, df_denom=df_denom, powers=pw)

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from smekit.analysis.design import INTERCEPT, Design
+from smekit.analysis.interactions import require_finite
 from smekit.errors import ModelError
 
 _BLOCK = 8_192
@@ -271,6 +272,7 @@ def _m_estimate(
         raise ModelError(f"maxit must be a positive integer, got {maxit!r}")
     if not np.isfinite(acc) or acc <= 0:
         raise ModelError(f"acc must be positive, got {acc!r}")
+    require_finite(design)
     X, y = design.X, design.y
     n, p = X.shape
     what = f"{method} regression of '{design.outcome}'"
@@ -384,7 +386,7 @@ def fit_huber(design: Design, k: float = 1.345, maxit: int = 20, acc: float = 1e
     >>> from smekit.analysis.design import build_design
     >>> d = build_design(stackloss.load_pandas().data,
     ...                  "STACKLOSS ~ AIRFLOW + WATERTEMP + ACIDCONC")
-    >>> round(fit_huber(d).params["AIRFLOW"], 4)
+    >>> round(float(fit_huber(d).params["AIRFLOW"]), 4)
     0.8294
     """
     return _m_estimate(design, "huber", k, _huber_weight(k), _huber_deriv(k), maxit, acc)
@@ -462,6 +464,7 @@ def fit_median(design: Design, *, max_iter: int = 1000, p_tol: float = 1e-6) -> 
     from statsmodels.regression.quantile_regression import QuantReg
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWarning
 
+    require_finite(design)
     X, y = design.X, design.y
     n, p = X.shape
     with warnings.catch_warnings(record=True) as caught:

@@ -40,6 +40,7 @@ from smekit.analysis.interactions import (
     LinearFit,
     fit_cross_products,
     nested_f_test,
+    require_finite,
 )
 from smekit.errors import ModelError
 
@@ -230,6 +231,7 @@ def subgroup_models(
     else:
         design = build_design(data, formula, id_column, source=source)
         positions = np.flatnonzero(data[design.variables].notna().all(axis=1).to_numpy())
+    require_finite(design)
     if group in design.variables:
         raise ModelError(
             f"group column '{group}' is also a term of the formula {formula!r}",
@@ -265,7 +267,12 @@ def subgroup_models(
     def blocks_for(selected: set[int]):
         def blocks():
             for i in range(0, design.n, _BLOCK):
-                sel = np.isin(codes[i : i + _BLOCK], list(selected))
+                block_codes = codes[i : i + _BLOCK]
+                sel = (
+                    block_codes == next(iter(selected))
+                    if len(selected) == 1
+                    else np.isin(block_codes, list(selected))
+                )
                 if sel.any():
                     yield X[i : i + _BLOCK][:, slope_idx][sel], y[i : i + _BLOCK][sel]
 

@@ -536,9 +536,10 @@ def mahalanobis(values: np.ndarray, use: np.ndarray | None = None) -> tuple[np.n
         return d2, p
     x = values[base]
     mu = x.mean(axis=0)
-    cov = np.cov(x, rowvar=False)
+    centred = x - mu
+    cov = (centred.T @ centred) / (len(x) - 1)
     inv = np.linalg.pinv(cov)
     diff = values[complete] - mu
-    d2[complete] = np.einsum("ij,jk,ik->i", diff, inv, diff)
+    d2[complete] = ((diff @ inv) * diff).sum(axis=1)
     p[complete] = stats.chi2.sf(d2[complete], df=k)
     return d2, p

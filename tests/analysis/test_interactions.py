@@ -4,6 +4,7 @@ recorded output) and statsmodels OLS on explicit product terms."""
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,7 @@ def test_interaction_model_matches_statsmodels_with_explicit_products(penguins):
     assert res.main_fit["rsquared"] == pytest.approx(m0.rsquared, rel=1e-10)
     assert res.interaction_fit["ssr"] == pytest.approx(m1.ssr, rel=1e-10)
     # joint F test: R anova(m0, m1) == statsmodels compare_f_test / anova_lm
-    fstat, pvalue, df_num = m1.compare_f_test(m0)
+    fstat, pvalue, _ = m1.compare_f_test(m0)
     np.testing.assert_allclose(res.f_test.fstat, fstat, rtol=1e-8)
     np.testing.assert_allclose(res.f_test.pvalue, pvalue, rtol=1e-8)
     table_aov = anova_lm(m0, m1)
@@ -280,3 +281,12 @@ def test_simple_slopes_errors(tips):
         simple_slopes(res, "size", "size")
     with pytest.raises(ModelError, match="finite"):
         simple_slopes(res, "total_bill", "size", at=[np.nan])
+
+
+def test_infinite_value_is_model_error(tips):
+    d = tips.copy()
+    d.loc[7, "total_bill"] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # from the design's rank check
+        with pytest.raises(ModelError, match="infinite in row 7"):
+            interaction_model(d, "tip", ["total_bill", "size"])

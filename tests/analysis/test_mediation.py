@@ -12,6 +12,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+import smekit.analysis.mediation as mediation_module
 from smekit.analysis.mediation import MediationResult, bca_interval, mediation
 from smekit.errors import ModelError
 
@@ -181,6 +182,15 @@ def test_same_seed_same_result_and_other_seed_differs(med_data):
     pd.testing.assert_frame_equal(r1.boot, r2.boot)
     pd.testing.assert_frame_equal(r1.effects_frame(), r2.effects_frame())
     assert not np.allclose(r1.boot["indirect"], r3.boot["indirect"])
+
+
+def test_bootstrap_does_not_depend_on_chunking(med_data, monkeypatch):
+    """Resamples are drawn chunk by chunk from one stream: chunk size changes nothing."""
+    whole = mediation(med_data, "X", "M", "Y", n_boot=300, seed=5)
+    monkeypatch.setattr(mediation_module, "_CHUNK_CELLS", 7 * len(med_data))
+    chunked = mediation(med_data, "X", "M", "Y", n_boot=300, seed=5)
+    np.testing.assert_allclose(chunked.boot.to_numpy(), whole.boot.to_numpy(), rtol=1e-12)
+    pd.testing.assert_frame_equal(chunked.intervals, whole.intervals, rtol=1e-10)
 
 
 def test_percentile_interval_covers_estimate(result):
