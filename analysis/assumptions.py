@@ -636,6 +636,10 @@ def durbin_watson_test(
         q_term = 2.0 * (3 * n - 4) - 2.0 * aq2 + float((g * g).sum())
         mean = p_term / (n - k)
         var = 2.0 / ((n - k) * (n - k + 2)) * (q_term - p_term * mean)
+        if not var > 0.0:
+            return _not_computed(
+                key, name, "independence", "dw", ref, "the null variance of DW is not positive"
+            )
         sd = math.sqrt(var)
         pvals = {
             "greater": float(stats.norm.cdf(dw, mean, sd)),
@@ -959,11 +963,16 @@ def check_assumptions(
         Share of rows in the Rainbow test's central subset.
     order_by
         Row order for Rainbow and Harvey-Collier: ``None`` (file order),
-        ``"fitted"``, a term name or an array of sort keys.
+        ``"fitted"``, a term name or an array of sort keys. ``"mahalanobis"``
+        applies to Rainbow only (Harvey-Collier then keeps the file order).
     alpha
         Level at which verdicts call a result significant.
     """
     _check_alpha(alpha)
+    hc_order = None if isinstance(order_by, str) and order_by == "mahalanobis" else order_by
+    _order(ols, hc_order)  # bad orderings are the caller's error, not a test that cannot run
+    if not 0.0 < rainbow_fraction < 1.0:
+        raise ModelError(f"rainbow_fraction must be between 0 and 1, got {rainbow_fraction}")
     runs: list[tuple[str, str, str, str, Callable[[], DiagnosticTest]]] = [
         (
             "rainbow",
@@ -978,7 +987,7 @@ def check_assumptions(
             "linearity",
             "tstat",
             lambda: harvey_collier_test(
-                ols, order_by=order_by, max_n=max_recursive_n, seed=seed, alpha=alpha
+                ols, order_by=hc_order, max_n=max_recursive_n, seed=seed, alpha=alpha
             ),
         ),
         (

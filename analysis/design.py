@@ -224,7 +224,7 @@ def build_design(
         if not np.isfinite(values).all():
             row = int(np.flatnonzero(~np.isfinite(values))[0])
             raise ModelError(
-                f"'{label}' has an infinite value (case {ids[row]})",
+                f"'{label}' is infinite in row {ids[row]!r}",
                 where=source,
                 fix="recode or drop infinite values",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -37,14 +38,22 @@ def hetero_fit(seed: int = 0, n: int = 120):
     data = pd.DataFrame(
         {"x1": rng.standard_normal(n), "x2": rng.uniform(0, 2, n), "g": rng.integers(0, 3, n)}
     )
-    data["y"] = 1 + data["x1"] + data["x2"] + 0.3 * data["g"] + rng.standard_normal(n) * (
-        0.5 + data["x2"]
+    data["y"] = (
+        1 + data["x1"] + data["x2"] + 0.3 * data["g"] + rng.standard_normal(n) * (0.5 + data["x2"])
     )
     return fit_ols(build_design(data, "y ~ x1 + x2 + C(g)"))
 
 
 def sm_fit(res):
     return sm.OLS(res.design.y, res.design.X).fit()
+
+
+def sm_harvey_collier(y, X):
+    """Harvey-Collier t from statsmodels' recursive residuals (recursive_olsresiduals[4])."""
+    k = X.shape[1]
+    w = smd.recursive_olsresiduals(sm.OLS(y, X).fit())[4][k:]
+    t = stats.ttest_1samp(w, 0.0)
+    return abs(float(t.statistic)), float(t.pvalue)
 
 
 # ----------------------------------------------------------------- R reference values
@@ -104,8 +113,28 @@ def test_jarque_bera_and_shapiro_match_r():
     # x and R fBasics::jarqueberaTest values from statsmodels'
     # stats/tests/test_statstools.py::test_jarque_bera.
     x = np.array(
-        [-0.1184, -1.3403, 0.0063, -0.612, -0.3869, -0.2313, -2.8485, -0.2167, 0.4153, 1.8492,
-         -0.3706, 0.9726, -0.1501, -0.0337, -1.4423, 1.2489, 0.9182, -0.2331, -0.6182, 0.183]
+        [
+            -0.1184,
+            -1.3403,
+            0.0063,
+            -0.612,
+            -0.3869,
+            -0.2313,
+            -2.8485,
+            -0.2167,
+            0.4153,
+            1.8492,
+            -0.3706,
+            0.9726,
+            -0.1501,
+            -0.0337,
+            -1.4423,
+            1.2489,
+            0.9182,
+            -0.2331,
+            -0.6182,
+            0.183,
+        ]
     )
     jb = A.jarque_bera_test(x)
     np.testing.assert_allclose(jb.statistic, 1.9662677226861689, rtol=1e-12)
@@ -133,7 +162,9 @@ def test_match_statsmodels_on_random_data(seed):
     sm_bp = smd.het_breuschpagan(ref.resid, ref.model.exog)
     np.testing.assert_allclose([bp.statistic, bp.p_value], sm_bp[:2], rtol=1e-10)
     w = A.white_test(res)
-    sm_w = smd.het_white(ref.resid, ref.model.exog)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels warns about the duplicated columns
+        sm_w = smd.het_white(ref.resid, ref.model.exog)
     np.testing.assert_allclose(w.statistic, sm_w[0], rtol=1e-10)
     # squares of the two dummies duplicate them and their product is zero: 14 - 3 terms
     assert w.df == (11.0,)
@@ -143,8 +174,8 @@ def test_match_statsmodels_on_random_data(seed):
     rain = A.rainbow_test(res, fraction=0.5)
     np.testing.assert_allclose(rain.statistic, smd.linear_rainbow(ref, frac=0.5)[0], rtol=1e-10)
     hc = A.harvey_collier_test(res)
-    sm_hc = smd.linear_harvey_collier(ref)
-    np.testing.assert_allclose(hc.statistic, abs(sm_hc[0]), rtol=1e-8)
+    sm_hc = sm_harvey_collier(res.design.y, res.design.X)
+    np.testing.assert_allclose(hc.statistic, sm_hc[0], rtol=1e-8)
     np.testing.assert_allclose(hc.p_value, sm_hc[1], rtol=1e-8)
 
 
@@ -154,7 +185,9 @@ def test_white_equals_explicit_auxiliary_regression():
     x1, x2 = X[:, 1], X[:, 2]
     aux = np.column_stack([np.ones(len(x1)), x1, x2, x1**2, x2**2, x1 * x2])
     fit = sm.OLS(res.resid**2, aux).fit()
-    res2 = fit_ols(build_design(pd.DataFrame({"y": res.design.y, "x1": x1, "x2": x2}), "y ~ x1 + x2"))
+    res2 = fit_ols(
+        build_design(pd.DataFrame({"y": res.design.y, "x1": x1, "x2": x2}), "y ~ x1 + x2")
+    )
     aux2 = sm.OLS(res2.resid**2, aux).fit()
     w = A.white_test(res2)
     np.testing.assert_allclose(w.statistic, res2.nobs * aux2.rsquared, rtol=1e-10)
@@ -183,7 +216,12 @@ def test_rainbow_orderings():
     maha = A.rainbow_test(res, order_by="mahalanobis")
     np.testing.assert_allclose(maha.statistic, f, rtol=1e-10)
     assert "closest to the centre" in maha.verdict
-    shuffled = A.rainbow_test(res, order_by=np.arange(n)[::-1])
+    keys = np.random.default_rng(0).permutation(n)
+    shuffled = A.rainbow_test(res, order_by=keys)
+    rows = np.sort(np.argsort(keys, kind="stable")[n // 4 : n // 4 + n // 2])
+    fit_rows = sm.OLS(y[rows], X[rows]).fit()
+    f_rows = ((res.ssr - fit_rows.ssr) / (n - n // 2)) / (fit_rows.ssr / (n // 2 - k))
+    np.testing.assert_allclose(shuffled.statistic, f_rows, rtol=1e-10)
     assert shuffled.statistic != pytest.approx(A.rainbow_test(res).statistic)
 
 
@@ -218,17 +256,25 @@ def test_recursive_residuals_both_paths_match_definition():
 
 def test_harvey_collier_order_and_subsample():
     res = hetero_fit(4, n=300)
-    ref = sm_fit(res)
     x1 = res.design.X[:, 1]
+    order = np.argsort(x1, kind="stable")
     hc = A.harvey_collier_test(res, order_by="x1")
-    sm_hc = smd.linear_harvey_collier(ref, order_by=np.argsort(x1, kind="stable"))
-    np.testing.assert_allclose(hc.statistic, abs(sm_hc[0]), rtol=1e-8)
+    Xo, yo = res.design.X[order], res.design.y[order]
+    w, t0 = A.recursive_residuals(Xo, yo)
+    expected = naive_recursive(Xo, yo, t0)
+    np.testing.assert_allclose(w, expected, rtol=1e-7, atol=1e-9)
+    t_ref = abs(math.sqrt(w.size) * expected.mean() / expected.std(ddof=1))
+    np.testing.assert_allclose(hc.statistic, t_ref, rtol=1e-7)
+    fitted = A.harvey_collier_test(res, order_by="fitted")
+    assert "rows ordered by fitted" in fitted.verdict
     sub = A.harvey_collier_test(res, max_n=120, seed=3)
     assert dict(sub.extra)["n_used"] == 120
     assert "random subsample of 120 of 300 rows (seed 3)" in sub.verdict
     rows = np.sort(np.random.default_rng(3).choice(300, size=120, replace=False))
-    small = sm.OLS(res.design.y[rows], res.design.X[rows]).fit()
-    np.testing.assert_allclose(sub.statistic, abs(smd.linear_harvey_collier(small)[0]), rtol=1e-8)
+    w_sub, t_sub = A.recursive_residuals(res.design.X[rows], res.design.y[rows])
+    expected_sub = naive_recursive(res.design.X[rows], res.design.y[rows], t_sub)
+    t_expected = abs(math.sqrt(w_sub.size) * expected_sub.mean() / expected_sub.std(ddof=1))
+    np.testing.assert_allclose(sub.statistic, t_expected, rtol=1e-7)
     assert A.harvey_collier_test(res, max_n=120, seed=4).statistic != sub.statistic
 
 
@@ -263,7 +309,8 @@ def test_imhof_integral_matches_closed_forms():
     # P(a z1^2 <= b z2^2) = (2/pi) arctan(sqrt(b/a)) (ratio of normals is Cauchy)
     for a, b in [(1.0, 1.0), (2.0, 0.5), (0.3, 4.0)]:
         np.testing.assert_allclose(
-            A._imhof_cdf_zero(np.array([a, -b])), 2 / math.pi * math.atan(math.sqrt(b / a)),
+            A._imhof_cdf_zero(np.array([a, -b])),
+            2 / math.pi * math.atan(math.sqrt(b / a)),
             rtol=1e-8,
         )
     # P(chi2_m <= t chi2_1) = F_{m,1}(t / m)
@@ -293,13 +340,21 @@ def test_durbin_watson_exact_p_value_against_simulation():
 def test_report_structure_and_verdicts():
     rep = A.check_assumptions(macro_fit())
     assert rep.keys == [
-        "rainbow", "harvey_collier", "durbin_watson", "breusch_pagan", "white",
-        "shapiro_wilk", "jarque_bera",
+        "rainbow",
+        "harvey_collier",
+        "durbin_watson",
+        "breusch_pagan",
+        "white",
+        "shapiro_wilk",
+        "jarque_bera",
     ]
     frame = rep.to_frame()
     assert list(frame.columns) == ["test", "assumption", "statistic", "df", "p_value", "verdict"]
     assert set(frame["assumption"]) == {
-        "linearity", "independence", "homoscedasticity", "normality",
+        "linearity",
+        "independence",
+        "homoscedasticity",
+        "normality",
     }
     d = rep.to_dict()
     assert d["breusch_pagan"]["lm"] == pytest.approx(0.709924388395087, rel=1e-10)
@@ -352,3 +407,14 @@ def test_bad_arguments_raise_model_error():
         A.harvey_collier_test(res, order_by=np.arange(3))
     with pytest.raises(ModelError, match="alternative"):
         A.durbin_watson_test(res, alternative="bigger")
+    with pytest.raises(ModelError, match="cannot order rows by 'nope'"):
+        A.check_assumptions(res, order_by="nope")
+    with pytest.raises(ModelError, match="rainbow_fraction"):
+        A.check_assumptions(res, rainbow_fraction=0.0)
+
+
+def test_mahalanobis_order_in_report_keeps_file_order_for_harvey_collier():
+    res = macro_fit()
+    rep = A.check_assumptions(res, order_by="mahalanobis")
+    assert rep["rainbow"].statistic == A.rainbow_test(res, order_by="mahalanobis").statistic
+    assert rep["harvey_collier"].statistic == pytest.approx(0.494432160939874, rel=1e-10)

@@ -55,8 +55,12 @@ def test_longley_vif_matches_r_and_statsmodels():
     np.testing.assert_allclose(res.tolerance.to_numpy(), 1.0 / res.vif.to_numpy(), rtol=1e-15)
     assert res.centred
     assert res.flags.to_dict() == {
-        "GNPDEFL": "vif>10", "GNP": "vif>10", "UNEMP": "vif>10", "ARMED": "",
-        "POP": "vif>10", "YEAR": "vif>10",
+        "GNPDEFL": "vif>10",
+        "GNP": "vif>10",
+        "UNEMP": "vif>10",
+        "ARMED": "",
+        "POP": "vif>10",
+        "YEAR": "vif>10",
     }
     assert "Severe collinearity" in res.verdict
 
@@ -113,7 +117,8 @@ def test_random_designs_match_auxiliary_regressions(seed):
         aux = sm.OLS(design.X[:, j], others).fit()
         np.testing.assert_allclose(res.vif[term], 1.0 / (1.0 - aux.rsquared), rtol=1e-10)
     np.testing.assert_allclose(
-        res.condition_number, np.linalg.cond(design.X / np.linalg.norm(design.X, axis=0)),
+        res.condition_number,
+        np.linalg.cond(design.X / np.linalg.norm(design.X, axis=0)),
         rtol=1e-8,
     )
 

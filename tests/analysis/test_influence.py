@@ -44,14 +44,42 @@ def test_first_cases_match_r_influence_measures():
     # influence_lsdiag_R.json (std.res = rstandard, stud.res = rstudent).
     r_rows = np.array(
         [
-            [0.00441265074628045, -0.0276220080672388, 0.00820003383763133,
-             -0.0317691297817947, 1.04133845994251, 0.000338059505147097, 0.0256401118204194],
-            [-0.157853502778310, 0.113535527733652, 0.0220165237589744,
-             -0.161770345833471, 0.987643068137894, 0.00865723178904938, 0.0102912791219414],
-            [0.122568803310737, -0.0570659253028159, -0.00992921234127727,
-             0.131905685550953, 0.979229034686558, 0.0057474287115453, 0.00615382823137815],
-            [-0.0618024933201239, 0.154029136886195, 0.0918846063568454,
-             0.206044283477855, 1.01099941450810, 0.0140938976496562, 0.0228915240076030],
+            [
+                0.00441265074628045,
+                -0.0276220080672388,
+                0.00820003383763133,
+                -0.0317691297817947,
+                1.04133845994251,
+                0.000338059505147097,
+                0.0256401118204194,
+            ],
+            [
+                -0.157853502778310,
+                0.113535527733652,
+                0.0220165237589744,
+                -0.161770345833471,
+                0.987643068137894,
+                0.00865723178904938,
+                0.0102912791219414,
+            ],
+            [
+                0.122568803310737,
+                -0.0570659253028159,
+                -0.00992921234127727,
+                0.131905685550953,
+                0.979229034686558,
+                0.0057474287115453,
+                0.00615382823137815,
+            ],
+            [
+                -0.0618024933201239,
+                0.154029136886195,
+                0.0918846063568454,
+                0.206044283477855,
+                1.01099941450810,
+                0.0140938976496562,
+                0.0228915240076030,
+            ],
         ]
     )
     std_res = [-0.196316563909338, -1.58040782007861, 1.66872327572338, 1.34341508583876]
@@ -98,7 +126,9 @@ def compare_with_statsmodels(res, rtol):
 
 def test_stackloss_matches_statsmodels():
     data = sm.datasets.stackloss.load_pandas().data
-    compare_with_statsmodels(fit_ols(build_design(data, "STACKLOSS ~ AIRFLOW + WATERTEMP + ACIDCONC")), 1e-8)
+    compare_with_statsmodels(
+        fit_ols(build_design(data, "STACKLOSS ~ AIRFLOW + WATERTEMP + ACIDCONC")), 1e-8
+    )
 
 
 def test_longley_matches_statsmodels():
@@ -156,7 +186,11 @@ def test_flags_follow_the_rules():
     flagged = infl.flagged.set_index("id")
     assert "F07" in flagged.index
     assert set(flagged.loc["F07", "rules"].split(", ")) >= {
-        "cooks_gt_1", "cooks_gt_4n", "leverage_gt_2p", "leverage_gt_3p", "student_gt_3",
+        "cooks_gt_1",
+        "cooks_gt_4n",
+        "leverage_gt_2p",
+        "leverage_gt_3p",
+        "student_gt_3",
     }
     any_flag = np.column_stack(list(expected.values())).any(axis=1)
     assert sorted(flagged.index) == sorted(np.asarray(res.design.ids)[any_flag].tolist())
@@ -225,7 +259,9 @@ def test_id_labels_and_bad_input():
         refit_without_flagged(res, infl, ("cooks_gt_2",))
     with pytest.raises(ModelError, match="'any' or 'all'"):
         infl.mask(("cooks_gt_1",), how="some")
-    tiny = pd.DataFrame({"x": [0.0, 1.0, 2.0, 4.0], "z": [1.0, 0.0, 1.0, 3.0], "y": [1.0, 2.5, 2.0, 5.0]})
+    tiny = pd.DataFrame(
+        {"x": [0.0, 1.0, 2.0, 4.0], "z": [1.0, 0.0, 1.0, 3.0], "y": [1.0, 2.5, 2.0, 5.0]}
+    )
     with pytest.raises(ModelError, match="at least 5 rows"):
         influence(fit_ols(build_design(tiny, "y ~ x + z")))
     other = influence(fit_ols(build_design(planted_outlier(), "y ~ x + z")))
