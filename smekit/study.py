@@ -55,6 +55,15 @@ class SurveyConfig(_Strict):
     sheet: str | int | None = None
 
 
+class MediationConfig(_Strict):
+    """One mediation analysis: ``x`` -> ``m`` -> ``y`` (default: the regression outcome)."""
+
+    x: str
+    m: str
+    y: str | None = None
+    covariates: list[str] = Field(default_factory=list)
+
+
 class RegressionConfig(_Strict):
     """``regression:`` — the model of the survey suite."""
 
@@ -64,6 +73,9 @@ class RegressionConfig(_Strict):
     subgroup: str | None = None
     interactions: list[list[str]] = Field(default_factory=list)
     min_group_size: int | None = Field(None, ge=3)
+    robust_alternatives: bool = True
+    mediation: list[MediationConfig] = Field(default_factory=list)
+    n_boot: int = Field(5000, ge=100)
 
     @field_validator("interactions")
     @classmethod

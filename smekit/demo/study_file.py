@@ -23,6 +23,8 @@ regression:
   controls: []
   subgroup: sector
   interactions: [[digital_tools, customer_engagement]]
+  # S1 modelled all three sectors (45 service firms); the default minimum is 10 per parameter.
+  min_group_size: 30
 interviews:
   protocol: s1_interview_protocol
   codebook: s1_codebook
