@@ -115,7 +115,15 @@ class SubgroupResult:
 
 
 def _levels(values: pd.Series) -> tuple[np.ndarray, list]:
-    """Integer codes (-1 for missing) and the observed levels in order."""
+    """Integer codes (-1 for missing) and the observed levels in order.
+
+    Whole-number floats (codes read back from a file with missing values) are
+    treated as integers, so level 1.0 is named "1" and matches a label for 1.
+    """
+    if pd.api.types.is_float_dtype(values.dtype):
+        present = values.dropna()
+        if len(present) and (present == np.round(present)).all():
+            values = values.astype("Int64")
     if isinstance(values.dtype, pd.CategoricalDtype):
         observed = values.dropna().unique()
         levels = [c for c in values.cat.categories if c in set(observed)]
