@@ -210,11 +210,11 @@ class RegressionTable:
         """Write the table alone to a .docx file."""
         from docx import Document
 
+        from smekit.docxio import save_docx
+
         doc = Document()
         self.add_to_docx(doc)
-        path = Path(path)
-        doc.save(str(path))
-        return path
+        return save_docx(doc, path)
 
 
 def _has_style(document: Any, name: str) -> bool:

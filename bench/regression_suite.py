@@ -63,14 +63,14 @@ STEP_TIMEOUT = 300
 
 # -- data ----------------------------------------------------------------------------------
 def make_data(n: int, seed: int = 1) -> pd.DataFrame:
-    """Eight correlated normal predictors, a 3-level group and ``y = 2 + X beta + e``."""
+    """Eight correlated normal predictors, a 3-level group (equal sizes), y = 2 + X beta + e."""
     rng = np.random.default_rng(seed)
     common = rng.normal(size=(n, 1))
     X = rng.normal(size=(n, len(PREDICTORS))) + 0.5 * common
     e = rng.normal(size=n)
     frame = pd.DataFrame(X, columns=PREDICTORS)
     frame.insert(0, "firm_id", np.arange(1, n + 1))
-    frame["sector"] = GROUPS[rng.integers(0, len(GROUPS), size=n)]
+    frame["sector"] = GROUPS[rng.permutation(np.arange(n) % len(GROUPS))]  # equal sizes
     frame["y"] = INTERCEPT + X @ BETA + e
     return frame
 
@@ -128,9 +128,7 @@ def step_smekit(n: int) -> dict:
     data = make_data(n)
     with PeakMemory() as mem:
         t0 = time.perf_counter()
-        suite = run_suite(
-            data, FORMULA, id_column="firm_id", subgroup="sector", alternatives=False
-        )
+        suite = run_suite(data, FORMULA, id_column="firm_id", subgroup="sector", alternatives=False)
         seconds = time.perf_counter() - t0
     assert suite.n == n and suite.influence.dfbetas.shape == (n, len(PREDICTORS) + 1)
     assert suite.subgroups is not None and len(suite.subgroups.levels) == len(GROUPS)
@@ -504,7 +502,10 @@ def print_table(results: dict) -> None:
         for side in ("smekit", "statsmodels"):
             st = row[side].get("stages")
             if st:
-                print(f"stages {side:<11} n={row['n']:<9,} " + ", ".join(f"{k} {v:.3f}" for k, v in st.items()))
+                print(
+                    f"stages {side:<11} n={row['n']:<9,} "
+                    + ", ".join(f"{k} {v:.3f}" for k, v in st.items())
+                )
 
 
 if __name__ == "__main__":

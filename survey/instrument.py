@@ -346,9 +346,7 @@ def load_instrument(path: str | Path) -> Instrument:
     document = read_yaml(path, InstrumentError)
     kind = document.get("kind", "questionnaire") if isinstance(document, dict) else None
     if kind != "questionnaire":
-        raise InstrumentError(
-            f"this is a '{kind}' file, not a questionnaire", where=f"{path}:1"
-        )
+        raise InstrumentError(f"this is a '{kind}' file, not a questionnaire", where=f"{path}:1")
     return validate_yaml(path, Instrument, InstrumentError, document=document)
 
 

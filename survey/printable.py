@@ -42,6 +42,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
 
+from smekit.docxio import save_docx
 from smekit.errors import SmekitError
 from smekit.interviews.codebook import Codebook
 from smekit.interviews.protocol import Protocol
@@ -157,16 +158,7 @@ def _write_text(text: str, path: str | Path) -> Path:
 
 
 def _save_docx(document: DocxDocument, path: str | Path) -> Path:
-    path = Path(path)
-    try:
-        document.save(str(path))
-    except OSError as exc:
-        raise SmekitError(
-            f"cannot write the file: {exc.strerror or exc}",
-            where=path,
-            fix="check that the folder exists and is writable",
-        ) from None
-    return path
+    return save_docx(document, path)
 
 
 def _x(text: object) -> str:

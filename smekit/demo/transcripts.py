@@ -16,24 +16,21 @@ lines).
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from smekit.demo import phrases
+from smekit.docxio import docx_bytes
 
 N_INTERVIEWS = 15
 INTERVIEWER = "Interviewer"
 FORMATS = ("vtt",) * 5 + ("docx",) * 5 + ("txt",) * 5
 THEME_VOICED_RANGE = (11, 13)
 FIRST_INTERVIEW = date(2024, 1, 8)
-DOCX_TIMESTAMP = datetime(2024, 2, 29, 12, 0, 0, tzinfo=UTC)
-ZIP_TIMESTAMP = (2024, 2, 29, 12, 0, 0)
 SPEECH_WORDS_PER_SEC = 2.6
 
 
@@ -387,33 +384,9 @@ def render_docx(transcript: Transcript) -> bytes:
     from docx import Document
 
     doc = Document()
-    props = doc.core_properties
-    props.title = f"Interview {transcript.participant_id}"
-    props.author = "smekit demo"
-    props.last_modified_by = "smekit demo"
-    props.revision = 1
-    props.created = DOCX_TIMESTAMP
-    props.modified = DOCX_TIMESTAMP
-    props.last_printed = DOCX_TIMESTAMP
+    doc.core_properties.title = f"Interview {transcript.participant_id}"
     for turn in transcript.turns:
         paragraph = doc.add_paragraph()
         paragraph.add_run(f"{turn.speaker}:").bold = True
         paragraph.add_run(f" {turn.text}")
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return _fixed_zip(buffer.getvalue())
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite a zip archive with fixed entry timestamps (same order and contents)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
+    return docx_bytes(doc, author="smekit demo")
