@@ -111,6 +111,20 @@ def _split_formula(formula: str) -> tuple[str, str]:
     return lhs, rhs
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _plain_terms(formula: str) -> list[str] | None:
+    """The terms of ``y ~ a + b + c`` when every term is a bare, distinct column name."""
+    lhs, rhs = _split_formula(formula)
+    terms = [t.strip() for t in rhs.split("+")]
+    if not _NAME.match(lhs) or not all(_NAME.match(t) for t in terms):
+        return None
+    if len(set(terms)) != len(terms) or lhs in terms:
+        return None
+    return terms
+
+
 def formula_variables(formula: str) -> list[str]:
     """Data columns a formula refers to, outcome first."""
     import formulaic
@@ -208,18 +222,30 @@ def build_design(
         ids = ids_all
     if len(frame) == 0:
         raise ModelError(f"no complete rows for formula {formula!r}", where=source)
-    try:
-        mm = formulaic.model_matrix(formula, frame, na_action="raise")
-    except Exception as exc:
-        raise ModelError(
-            f"cannot build the model matrix for {formula!r}: {exc}", where=source
-        ) from None
-    y_frame, x_frame = mm.lhs, mm.rhs
-    if y_frame.shape[1] != 1:
-        raise ModelError(f"formula {formula!r} must have a single numeric outcome", where=source)
-    y = np.asarray(y_frame, dtype=np.float64).ravel()
-    X = np.asarray(x_frame, dtype=np.float64)
-    names = [str(c) for c in x_frame.columns]
+    plain = _plain_terms(formula)
+    if plain is not None and all(v not in categorical for v in [outcome, *plain]):
+        # y ~ a + b + c with numeric columns: the matrix is the columns and a constant.
+        y = frame[outcome].to_numpy(dtype=np.float64)
+        X = np.empty((len(frame), len(plain) + 1), dtype=np.float64, order="F")
+        X[:, 0] = 1.0
+        for j, v in enumerate(plain, start=1):
+            X[:, j] = frame[v].to_numpy(dtype=np.float64)
+        names = [INTERCEPT, *plain]
+    else:
+        try:
+            mm = formulaic.model_matrix(formula, frame, na_action="raise")
+        except Exception as exc:
+            raise ModelError(
+                f"cannot build the model matrix for {formula!r}: {exc}", where=source
+            ) from None
+        y_frame, x_frame = mm.lhs, mm.rhs
+        if y_frame.shape[1] != 1:
+            raise ModelError(
+                f"formula {formula!r} must have a single numeric outcome", where=source
+            )
+        y = np.asarray(y_frame, dtype=np.float64).ravel()
+        X = np.asarray(x_frame, dtype=np.float64)
+        names = [str(c) for c in x_frame.columns]
     for values, label in ((y, outcome), *((X[:, j], names[j]) for j in range(X.shape[1]))):
         if not np.isfinite(values).all():
             row = int(np.flatnonzero(~np.isfinite(values))[0])

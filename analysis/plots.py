@@ -24,6 +24,18 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 MAX_POINTS = 20_000
+SMOOTH_POINTS = 3_000
+
+
+def _smooth(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+    """Lowess curve (statsmodels ``lowess``, frac 2/3, 3 robustness passes, as R ``lowess``),
+    on a seeded subsample of at most ``SMOOTH_POINTS`` points."""
+    from statsmodels.nonparametric.smoothers_lowess import lowess
+
+    if len(x) > SMOOTH_POINTS:
+        pick = np.random.default_rng(seed).choice(len(x), size=SMOOTH_POINTS, replace=False)
+        x, y = x[pick], y[pick]
+    return lowess(y, x, frac=2 / 3, it=3, return_sorted=True)
 
 
 def _figure(width: float, height: float) -> tuple[Figure, object]:
@@ -60,8 +72,6 @@ def residuals_vs_fitted(
     seed: int = 0,
 ) -> Figure:
     """Residuals against fitted values with a lowess smooth (linearity, variance)."""
-    from statsmodels.nonparametric.smoothers_lowess import lowess
-
     fitted, resid = np.asarray(fitted), np.asarray(resid)
     ids = None if ids is None else np.asarray(ids)
     extreme = np.argsort(-np.abs(resid))[:label]
@@ -69,7 +79,7 @@ def residuals_vs_fitted(
     fig, ax = _figure(6, 4.5)
     ax.scatter(fitted[idx], resid[idx], s=10, alpha=0.6, color="#1f77b4", edgecolors="none")
     ax.axhline(0, color="grey", lw=1, ls="--")
-    smooth = lowess(resid[idx], fitted[idx], frac=2 / 3, it=3, return_sorted=True)
+    smooth = _smooth(fitted[idx], resid[idx], seed)
     ax.plot(smooth[:, 0], smooth[:, 1], color="#d62728", lw=1.5)
     _label_extremes(
         ax, fitted, resid, ids, np.abs(resid) * np.isin(np.arange(len(resid)), extreme), label
@@ -110,14 +120,12 @@ def normal_qq(student: np.ndarray, ids: Sequence | None = None, *, label: int = 
 
 def scale_location(fitted: np.ndarray, student: np.ndarray, *, seed: int = 0) -> Figure:
     """sqrt(|standardised residuals|) against fitted values (homoscedasticity)."""
-    from statsmodels.nonparametric.smoothers_lowess import lowess
-
     fitted = np.asarray(fitted)
     y = np.sqrt(np.abs(np.asarray(student)))
     idx = _subsample(len(fitted), np.argsort(-y)[:3], MAX_POINTS, seed)
     fig, ax = _figure(6, 4.5)
     ax.scatter(fitted[idx], y[idx], s=10, alpha=0.6, color="#1f77b4", edgecolors="none")
-    smooth = lowess(y[idx], fitted[idx], frac=2 / 3, it=3, return_sorted=True)
+    smooth = _smooth(fitted[idx], y[idx], seed)
     ax.plot(smooth[:, 0], smooth[:, 1], color="#d62728", lw=1.5)
     ax.set(xlabel="Fitted values", ylabel="√|standardised residuals|", title="Scale-location")
     fig.tight_layout()
