@@ -246,14 +246,6 @@ def build_design(
         y = np.asarray(y_frame, dtype=np.float64).ravel()
         X = np.asarray(x_frame, dtype=np.float64)
         names = [str(c) for c in x_frame.columns]
-    for values, label in ((y, outcome), *((X[:, j], names[j]) for j in range(X.shape[1]))):
-        if not np.isfinite(values).all():
-            row = int(np.flatnonzero(~np.isfinite(values))[0])
-            raise ModelError(
-                f"'{label}' is infinite in row {ids[row]!r}",
-                where=source,
-                fix="recode or drop infinite values",
-            )
     n, k = X.shape
     if n <= k:
         raise ModelError(
@@ -261,9 +253,7 @@ def build_design(
             where=source,
             fix="drop predictors or supply more data",
         )
-    if check_rank:
-        _check_columns(X, names, source)
-    return Design(
+    design = Design(
         formula=formula,
         outcome=outcome,
         y=y,
@@ -273,6 +263,34 @@ def build_design(
         dropped=dropped.reset_index(drop=True),
         variables=variables,
     )
+    require_finite(design, source)
+    if check_rank:
+        _check_columns(X, names, source)
+    return design
+
+
+def require_finite(design: Design, source: str | None = None) -> None:
+    """Refuse infinite values, naming the first offending term and row.
+
+    Called by :func:`build_design` and again by estimators, which also accept a
+    :class:`Design` built by hand.
+    """
+    where = source or design.formula
+    if not np.isfinite(design.y).all():
+        row = int(np.flatnonzero(~np.isfinite(design.y))[0])
+        raise ModelError(
+            f"outcome '{design.outcome}' is infinite in row {design.ids[row]!r}",
+            where=where,
+            fix="recode or drop that row",
+        )
+    bad = ~np.isfinite(design.X)
+    if bad.any():
+        row, col = (int(v[0]) for v in np.nonzero(bad))
+        raise ModelError(
+            f"term '{design.names[col]}' is infinite in row {design.ids[row]!r}",
+            where=where,
+            fix="recode or drop that row",
+        )
 
 
 def _check_columns(X: np.ndarray, names: list[str], source: str) -> None:

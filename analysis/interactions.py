@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from smekit.analysis.design import INTERCEPT, Design, build_design
+from smekit.analysis.design import INTERCEPT, Design, build_design, require_finite
 from smekit.errors import ModelError
 
 _BLOCK = 8_192
@@ -258,25 +258,6 @@ class SimpleSlopes:
 
 def _product_name(a: str, b: str) -> str:
     return f"{a}:{b}"
-
-
-def require_finite(design: Design) -> None:
-    """Refuse infinite values in a design, naming the first offending row and term."""
-    if not np.isfinite(design.y).all():
-        row = int(np.flatnonzero(~np.isfinite(design.y))[0])
-        raise ModelError(
-            f"outcome '{design.outcome}' is infinite in row {design.ids[row]!r}",
-            where=design.formula,
-            fix="recode or drop that row",
-        )
-    finite = np.isfinite(design.X)
-    if not finite.all():
-        row, col = (int(v[0]) for v in np.nonzero(~finite))
-        raise ModelError(
-            f"term '{design.names[col]}' is infinite in row {design.ids[row]!r}",
-            where=design.formula,
-            fix="recode or drop that row",
-        )
 
 
 def _resolve_pairs(
@@ -898,6 +879,5 @@ __all__ = [
     "fit_cross_products",
     "interaction_model",
     "nested_f_test",
-    "require_finite",
     "simple_slopes",
 ]

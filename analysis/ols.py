@@ -27,7 +27,7 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
-from smekit.analysis.design import INTERCEPT, Design
+from smekit.analysis.design import INTERCEPT, Design, require_finite
 from smekit.errors import ModelError
 
 __all__ = ["OLSResult", "fit_ols"]
@@ -210,24 +210,6 @@ class OLSResult:
         }
 
 
-def _check_finite(design: Design) -> None:
-    if not np.isfinite(design.y).all():
-        row = int(np.flatnonzero(~np.isfinite(design.y))[0])
-        raise ModelError(
-            f"outcome '{design.outcome}' is infinite in row {design.ids[row]!r}",
-            where=design.formula,
-            fix="recode or drop that row",
-        )
-    bad = ~np.isfinite(design.X)
-    if bad.any():
-        row, col = (int(v[0]) for v in np.nonzero(bad))
-        raise ModelError(
-            f"term '{design.names[col]}' is infinite in row {design.ids[row]!r}",
-            where=design.formula,
-            fix="recode or drop that row",
-        )
-
-
 def _check_rank(r: np.ndarray, names: list[str], n: int, formula: str) -> None:
     """Refuse columns that add (numerically) nothing to the columns before them.
 
@@ -300,7 +282,7 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
             where=design.formula,
             fix="drop predictors or supply more data",
         )
-    _check_finite(design)
+    require_finite(design)
     y = design.y
     names = list(design.names)
     has_intercept = INTERCEPT in names

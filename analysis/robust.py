@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from smekit.analysis.design import INTERCEPT, Design
-from smekit.analysis.interactions import require_finite
+from smekit.analysis.design import INTERCEPT, Design, require_finite
 from smekit.errors import ModelError
 
 _BLOCK = 8_192

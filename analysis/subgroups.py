@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from smekit.analysis.design import INTERCEPT, Design, build_design
+from smekit.analysis.design import INTERCEPT, Design, build_design, require_finite
 from smekit.analysis.interactions import (
     CrossProducts,
     FTest,
     LinearFit,
     fit_cross_products,
     nested_f_test,
-    require_finite,
 )
 from smekit.errors import ModelError
 
