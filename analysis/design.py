@@ -202,10 +202,10 @@ def build_design(
                 where=source,
                 fix=f"recode it, or write C({v}) to use it as a categorical variable",
             )
-    frame = data[variables]
     ids_all = pd.Index(data[id_column]) if id_column is not None else pd.RangeIndex(len(data))
-    miss = frame.isna().to_numpy()
+    miss = np.column_stack([data[v].isna().to_numpy() for v in variables])
     bad = miss.any(axis=1)
+    keep: np.ndarray | None = None
     if bad.any():
         names = np.asarray(variables)
         rows = np.flatnonzero(bad)
@@ -213,26 +213,34 @@ def build_design(
         if len(rows) > len(reasons):
             reasons += ["missing values"] * (len(rows) - len(reasons))
         dropped = pd.DataFrame({"id": ids_all[rows], "reason": reasons})
-        frame = frame.loc[~bad]
-        ids = ids_all[~bad]
+        keep = ~bad
+        ids = ids_all[keep]
     else:
         dropped = pd.DataFrame(
             {"id": pd.Series([], dtype=object), "reason": pd.Series([], dtype=object)}
         )
         ids = ids_all
-    if len(frame) == 0:
+    del miss
+    n_rows = len(ids)
+    if n_rows == 0:
         raise ModelError(f"no complete rows for formula {formula!r}", where=source)
+
+    def column(v: str) -> np.ndarray:
+        values = data[v].to_numpy(dtype=np.float64)
+        return values if keep is None else values[keep]
+
     plain = _plain_terms(formula)
     if plain is not None and all(v not in categorical for v in [outcome, *plain]):
         # y ~ a + b + c with numeric columns: the matrix is the columns and a constant.
-        y = frame[outcome].to_numpy(dtype=np.float64)
-        X = np.empty((len(frame), len(plain) + 1), dtype=np.float64, order="F")
+        y = column(outcome)
+        X = np.empty((n_rows, len(plain) + 1), dtype=np.float64, order="F")
         X[:, 0] = 1.0
         for j, v in enumerate(plain, start=1):
-            X[:, j] = frame[v].to_numpy(dtype=np.float64)
+            X[:, j] = column(v)
         names = [INTERCEPT, *plain]
     else:
         try:
+            frame = data[variables] if keep is None else data.loc[keep, variables]
             mm = formulaic.model_matrix(formula, frame, na_action="raise")
         except Exception as exc:
             raise ModelError(
@@ -293,30 +301,41 @@ def require_finite(design: Design, source: str | None = None) -> None:
         )
 
 
+def _blocked_r(X: np.ndarray, scale: np.ndarray, block: int = 65_536) -> np.ndarray:
+    """``R`` of the QR decomposition of ``X / scale``, built over row blocks.
+
+    Each block is stacked under the running ``R`` and re-factorised (the
+    "tall-skinny QR" scheme), so memory stays ``O(block * k)`` whatever ``n`` is;
+    ``R`` equals that of a single QR up to the signs of its rows.
+    """
+    r = np.zeros((0, X.shape[1]))
+    for start in range(0, X.shape[0], block):
+        r = np.linalg.qr(np.vstack([r, X[start : start + block] / scale]), mode="r")
+    return r
+
+
 def _check_columns(X: np.ndarray, names: list[str], source: str) -> None:
     """Refuse constant predictors and perfectly collinear columns."""
     has_const = INTERCEPT in names
-    sd = X.std(axis=0)
     for j, name in enumerate(names):
-        if name != INTERCEPT and sd[j] == 0 and has_const:
+        col = X[:, j]
+        if name != INTERCEPT and has_const and col.min() == col.max():
             raise ModelError(
-                f"predictor '{name}' is constant (every row is {X[0, j]:g})",
+                f"predictor '{name}' is constant (every row is {col[0]:g})",
                 where=source,
                 fix="drop it from the formula",
             )
-    # Rank via QR of the column-scaled matrix: tolerance as in numpy.linalg.matrix_rank.
-    scale = np.sqrt((X**2).sum(axis=0))
+    # Without pivoting, |R_jj| is the part of column j not explained by the columns
+    # before it; a (relative) zero marks the first perfectly collinear term.
+    # Tolerance as in numpy.linalg.matrix_rank.
+    scale = np.sqrt(np.einsum("ij,ij->j", X, X))
     scale[scale == 0] = 1.0
-    r = np.linalg.qr(X / scale, mode="r")
-    diag = np.abs(np.diag(r))
+    diag = np.abs(np.diag(_blocked_r(X, scale)))
     tol = diag.max() * max(X.shape) * np.finfo(float).eps
-    if (diag <= tol).any():
-        # Find the first column that adds nothing to the ones before it.
-        for j in range(1, X.shape[1] + 1):
-            sub = X[:, :j] / scale[:j]
-            if np.linalg.matrix_rank(sub) < j:
-                raise ModelError(
-                    f"predictor '{names[j - 1]}' is perfectly collinear with earlier terms",
-                    where=source,
-                    fix="drop it or one of the variables it is a combination of",
-                )
+    dependent = np.flatnonzero(diag <= tol)
+    if len(dependent):
+        raise ModelError(
+            f"predictor '{names[dependent[0]]}' is perfectly collinear with earlier terms",
+            where=source,
+            fix="drop it or one of the variables it is a combination of",
+        )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,8 @@ class InfluenceResult:
         ``(s_(i) / s)^(2p) / (1 - h_i)`` (R ``covratio``).
     dfbetas
         ``n x p`` array of scaled coefficient changes when case ``i`` is left
-        out (R ``dfbetas``).
+        out (R ``dfbetas``); computed on first use, from the model's ``Q`` and
+        ``R``, so a suite that never reads it never holds it.
     flags
         Boolean frame, one column per rule in :data:`RULES`, indexed by id.
     thresholds
@@ -90,13 +92,22 @@ class InfluenceResult:
     cooks_d: np.ndarray = field(repr=False)
     dffits: np.ndarray = field(repr=False)
     covratio: np.ndarray = field(repr=False)
-    dfbetas: np.ndarray = field(repr=False)
     flags: pd.DataFrame = field(repr=False)
+    dfbetas_parts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = field(repr=False)
     thresholds: dict[str, float] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def dfbetas(self) -> np.ndarray:
+        """DFBETAS: ``(Q R^-T)_ij e_i / ((1 - h_i) s_(i) sqrt((X'X)^-1_jj))``."""
+        q, r_inv, row_scale, col_scale = self.dfbetas_parts
+        dfb = q @ r_inv.T
+        dfb *= row_scale[:, None]
+        dfb /= col_scale[None, :]
+        return dfb
 
     def _rule_strings(self) -> np.ndarray:
         """Comma-joined rule names per case (``""`` when none), built per distinct pattern."""
@@ -281,9 +292,7 @@ def influence(ols: OLSResult, *, id_labels: Sequence[Any] | None = None) -> Infl
         covratio = (s_i / s) ** (2 * p) / safe
 
         r_inv = scipy.linalg.solve_triangular(ols.r_factor, np.eye(p), check_finite=False)
-        dfb = ols.q_factor @ r_inv.T
-        dfb *= (e / (safe * s_i))[:, None]
-        dfb /= np.sqrt(np.diag(ols.xtx_inv))[None, :]
+        dfb_parts = (ols.q_factor, r_inv, e / (safe * s_i), np.sqrt(np.diag(ols.xtx_inv)))
 
     cut_4n = 4.0 / n
     cut_2p = 2.0 * p / n
@@ -308,8 +317,8 @@ def influence(ols: OLSResult, *, id_labels: Sequence[Any] | None = None) -> Infl
         cooks_d=cooks,
         dffits=dffits,
         covratio=covratio,
-        dfbetas=dfb,
         flags=flags,
+        dfbetas_parts=dfb_parts,
         thresholds={"cooks_4n": cut_4n, "leverage_2p": cut_2p, "leverage_3p": cut_3p},
     )
 

@@ -234,6 +234,9 @@ def _check_rank(r: np.ndarray, names: list[str], n: int, formula: str) -> None:
             )
 
 
+_BLOCK = 65_536
+
+
 def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     """Fit a linear model by ordinary least squares.
 
@@ -337,7 +340,10 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
         cov_hc3 = np.full((k, k), np.nan)
     else:
         weights = (resid / one_minus_h) ** 2
-        meat = q.T @ (q * weights[:, None])
+        meat = np.zeros((k, k))
+        for start in range(0, n, _BLOCK):  # row blocks: no n x k temporary
+            qb = q[start : start + _BLOCK]
+            meat += qb.T @ (qb * weights[start : start + _BLOCK, None])
         cov_hc3 = r_inv @ meat @ r_inv.T
     bse_hc3 = np.sqrt(np.diag(cov_hc3))
 

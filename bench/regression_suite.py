@@ -25,10 +25,11 @@ resamples at n = 300 (median of 7 runs after one warm-up) against
 
 Each measured step runs in a fresh process; the suite is run three times per
 size on each side (statsmodels once at 1,000,000 rows), interleaved, and the
-median time and the largest peak memory are reported. Peak memory is reported as the
-increase of the resident set size over its value just before the step (after
-imports and data generation): the kernel's peak-RSS mark (``VmHWM``) is reset
-through ``/proc/self/clear_refs`` before the step and read after it. Results
+median time and the largest peak memory are reported. Both sides import their
+libraries, including the formula parser, before the clock starts. Peak memory
+is the increase of the resident set size over its value just before the step
+(after imports and data generation): the kernel's peak-RSS mark (``VmHWM``) is
+reset through ``/proc/self/clear_refs`` before the step and read after it. Results
 are printed as a table and written to ``bench/out/regression_suite.json``.
 """
 
@@ -126,6 +127,8 @@ def _timed(stages: dict[str, float], name: str, fn):
 
 # -- steps (each runs in its own process) --------------------------------------------------
 def step_smekit(n: int) -> dict:
+    import formulaic  # noqa: F401  smekit loads it lazily; statsmodels' formula API at import
+
     from smekit.analysis.suite import run_suite
 
     data = make_data(n)
@@ -335,6 +338,22 @@ def run_step(step: str, n: int, timeout: int = STEP_TIMEOUT) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _cpu_ticks() -> list[int]:
+    """Aggregate CPU ticks from /proc/stat: user nice system idle iowait irq softirq steal."""
+    with open("/proc/stat") as fh:
+        return [int(v) for v in fh.readline().split()[1:9]]
+
+
+def memory_probe() -> float:
+    """Seconds to allocate and first touch 1 GiB in a fresh process (machine noise gauge)."""
+    code = (
+        "import time, numpy as np; t = time.perf_counter(); a = np.ones(2**27); "
+        "print(time.perf_counter() - t)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return float(proc.stdout.strip()) if proc.returncode == 0 else float("nan")
+
+
 def combine(runs: list[dict]) -> dict:
     """Median time over fresh-process runs, largest peak; the median run's other fields."""
     ok = [r for r in runs if "seconds" in r]
@@ -371,6 +390,8 @@ def main() -> None:
 
     OUT.mkdir(exist_ok=True)
     load_before = os.getloadavg()
+    ticks_before = _cpu_ticks()
+    probe_before = memory_probe()
     sizes = QUICK_SIZES if args.quick else SIZES
     results: dict = {
         "formula": FORMULA,
@@ -424,28 +445,38 @@ def main() -> None:
         "target_met": "seconds" in med_s and med_s["seconds"] < MEDIATION_TARGET,
     }
     results["load_after"] = os.getloadavg()
+    ticks = [b - a for a, b in zip(ticks_before, _cpu_ticks(), strict=True)]
+    results["cpu_steal_percent"] = 100.0 * ticks[7] / max(1, sum(ticks))
+    results["cpu_busy_percent"] = 100.0 * (sum(ticks) - ticks[3] - ticks[4]) / max(1, sum(ticks))
+    results["first_touch_1gib_seconds"] = [probe_before, memory_probe()]
     (OUT / "regression_suite.json").write_text(json.dumps(results, indent=2))
     print_table(results)
 
 
 def print_table(results: dict) -> None:
     head = (
-        f"{'step':<34}{'n':>10}{'smekit s':>10}{'smekit MB':>11}"
+        f"{'step':<38}{'n':>10}{'smekit s':>10}{'smekit MB':>11}"
         f"{'statsm. s':>11}{'statsm. MB':>12}{'ratio':>8}  target"
     )
+    probe = results["first_touch_1gib_seconds"]
     print(
-        f"\nregression suite, {results['predictors']} predictors, {results['groups']} groups; "
-        f"load before {results['load_before'][0]:.2f}, after {results['load_after'][0]:.2f} "
-        f"({results['cpus']} cpus)"
+        f"\nregression suite, {results['predictors']} predictors, {results['groups']} groups\n"
+        f"machine: {results['cpus']} cpus, load {results['load_before'][0]:.2f} before, "
+        f"{results['load_after'][0]:.2f} after; cpu busy {results['cpu_busy_percent']:.0f}%, "
+        f"steal {results['cpu_steal_percent']:.1f}%; first touch of 1 GiB "
+        f"{probe[0]:.2f} s before, {probe[1]:.2f} s after"
     )
-    print("MB = peak RSS increase over the RSS just before the step (after imports and data)")
+    print(
+        f"times: median of {REPEATS} fresh-process runs (statsmodels at 1,000,000 rows: 1 run); "
+        "MB: largest peak RSS increase over the RSS just before the step (after imports and data)"
+    )
     print(head)
     print("-" * len(head))
 
     def line(step, n, s_t, s_m, b_t, b_m, target="") -> None:
         ratio = b_t / s_t if s_t and b_t is not None else None
         print(
-            f"{step:<34}{n:>10,}{_fmt(s_t, '.3f'):>10}{_fmt(s_m, '.0f'):>11}"
+            f"{step:<38}{n:>10,}{_fmt(s_t, '.3f'):>10}{_fmt(s_m, '.0f'):>11}"
             f"{_fmt(b_t, '.3f'):>11}{_fmt(b_m, '.0f'):>12}{_fmt(ratio, '.1f'):>8}  {target}"
         )
 
@@ -455,7 +486,7 @@ def print_table(results: dict) -> None:
         if "target_met" in row:
             target = f"{'met' if row['target_met'] else 'NOT met'} (< 2 s, < 512 MB)"
         line(
-            "suite (statsmodels w/o LOO measures)",
+            "suite (statsmodels: no LOO measures)",
             n,
             smk.get("seconds"),
             smk.get("peak_increase_mb"),
@@ -468,7 +499,7 @@ def print_table(results: dict) -> None:
                 print(f"    {side}: {res['error']}")
         if row.get("statsmodels_loo_measured"):
             line(
-                "  + statsmodels LOO loop (measured)",
+                "  statsmodels LOO loop, measured",
                 n,
                 None,
                 None,
@@ -477,17 +508,17 @@ def print_table(results: dict) -> None:
             )
         elif "statsmodels_loo_seconds_extrapolated_from_n300" in row:
             line(
-                "  + LOO loop, EXTRAPOLATED: n x 300",
+                "  statsmodels LOO loop, EXTRAPOLATED",
                 n,
                 None,
                 None,
                 row["statsmodels_loo_seconds_extrapolated_from_n300"],
                 None,
-                "lower bound: n x per-refit cost at n=300",
+                "n x per-refit cost at n=300 (lower bound)",
             )
             if "statsmodels_loo_seconds_extrapolated_at_n" in row:
                 line(
-                    "  + LOO loop, EXTRAPOLATED: n x 1",
+                    "  statsmodels LOO loop, EXTRAPOLATED",
                     n,
                     None,
                     None,
