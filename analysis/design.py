@@ -92,7 +92,7 @@ class Design:
             formula=self.formula,
             outcome=self.outcome,
             y=self.y[mask],
-            X=self.X[mask],
+            X=np.asfortranarray(np.column_stack([self.X[:, j][mask] for j in range(self.k)])),
             names=list(self.names),
             ids=self.ids[mask],
             dropped=self.dropped,

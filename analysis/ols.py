@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -119,10 +120,15 @@ class OLSResult:
     r_factor: np.ndarray = field(repr=False)
     xtx_inv: np.ndarray = field(repr=False)
     cov_hc3: np.ndarray = field(repr=False)
-    q_factor: np.ndarray = field(repr=False)
     has_intercept: bool = True
     alpha: float = 0.05
     notes: tuple[str, ...] = ()
+
+    @cached_property
+    def q_factor(self) -> np.ndarray:
+        """``Q = X R^-1`` of the thin QR decomposition, formed on first use (``n x k``)."""
+        r_inv = scipy.linalg.solve_triangular(self.r_factor, np.eye(self.k), check_finite=False)
+        return self.design.X @ r_inv
 
     @property
     def names(self) -> list[str]:
@@ -237,12 +243,34 @@ def _check_rank(r: np.ndarray, names: list[str], n: int, formula: str) -> None:
 _BLOCK = 65_536
 
 
+def _blocked_r(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``R`` of the Householder QR of ``[X | y]``, built over row blocks.
+
+    Each block is stacked under the running ``R`` and re-factorised with LAPACK
+    (the tall-skinny QR scheme of Demmel et al., 2012), so memory stays
+    ``O(block * k)``. The last column holds ``Q'y``; the thin ``Q`` itself is
+    never formed.
+    """
+    n, k = X.shape
+    r = np.zeros((0, k + 1))
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        block = np.empty((stop - start, k + 1))
+        block[:, :k] = X[start:stop]
+        block[:, k] = y[start:stop]
+        r = np.linalg.qr(np.vstack([r, block]), mode="r")
+    if r.shape[0] < k + 1:  # n == k: pad so that the last row is the residual norm (0)
+        r = np.vstack([r, np.zeros((k + 1 - r.shape[0], k + 1))])
+    return r
+
+
 def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     """Fit a linear model by ordinary least squares.
 
     Coefficients come from the Householder QR decomposition ``X = QR``
-    (``scipy.linalg.qr(mode="economic")``, LAPACK ``dgeqrf``/``dorgqr``):
-    ``b = R^-1 Q'y``. Leverages are the row sums of ``Q**2``; the HC3
+    (LAPACK ``dgeqrf`` through ``numpy.linalg.qr``, applied to row blocks of
+    ``[X | y]``): ``b = R^-1 Q'y``. Leverages are the row sums of ``Q**2`` with
+    ``Q = X R^-1`` formed one row block at a time; the HC3
     covariance (MacKinnon & White, 1985) is
     ``R^-1 Q' diag(e_i^2 / (1 - h_i)^2) Q R^-T``, computed without any
     ``n x n`` matrix. Standard errors, t tests, F test and R-squared follow R's
@@ -290,12 +318,12 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     names = list(design.names)
     has_intercept = INTERCEPT in names
 
-    q, r = scipy.linalg.qr(design.X, mode="economic", check_finite=False)
+    r_aug = _blocked_r(design.X, y)
+    r, qty = r_aug[:k, :k], r_aug[:k, k]
     _check_rank(r, names, n, design.formula)
 
-    qty = q.T @ y
     params = scipy.linalg.solve_triangular(r, qty, check_finite=False)
-    fitted = q @ qty
+    fitted = design.X @ params
     resid = y - fitted
     ssr = float(resid @ resid)
     df_resid = n - k
@@ -327,7 +355,10 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     tvalues = params / bse
     pvalues = 2.0 * stats.t.sf(np.abs(tvalues), df_resid)
 
-    leverage = np.einsum("ij,ij->i", q, q)
+    leverage = np.empty(n)
+    for start in range(0, n, _BLOCK):  # Q = X R^-1, one row block at a time
+        qb = design.X[start : start + _BLOCK] @ r_inv
+        leverage[start : start + _BLOCK] = np.einsum("ij,ij->i", qb, qb)
     notes: list[str] = []
     one_minus_h = 1.0 - leverage
     at_one = one_minus_h <= 1e-10
@@ -342,7 +373,7 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
         weights = (resid / one_minus_h) ** 2
         meat = np.zeros((k, k))
         for start in range(0, n, _BLOCK):  # row blocks: no n x k temporary
-            qb = q[start : start + _BLOCK]
+            qb = design.X[start : start + _BLOCK] @ r_inv
             meat += qb.T @ (qb * weights[start : start + _BLOCK, None])
         cov_hc3 = r_inv @ meat @ r_inv.T
     bse_hc3 = np.sqrt(np.diag(cov_hc3))
@@ -358,7 +389,7 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
         rsquared_adj, fvalue, f_pvalue = rsquared, math.nan, math.nan
 
     sd_y = float(y.std(ddof=1))
-    sd_x = design.X.std(axis=0, ddof=1)
+    sd_x = np.array([design.X[:, j].std(ddof=1) for j in range(k)])  # no n x k temporary
     std_betas = params * sd_x / sd_y if sd_y > 0 else np.zeros(k)
     if has_intercept:
         std_betas[names.index(INTERCEPT)] = 0.0
@@ -390,7 +421,6 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
         r_factor=r,
         xtx_inv=xtx_inv,
         cov_hc3=cov_hc3,
-        q_factor=q,
         has_intercept=has_intercept,
         alpha=float(alpha),
         notes=tuple(notes),
