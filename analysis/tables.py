@@ -24,18 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+from smekit.survey.descriptives import stars
+
 STAR_NOTE = "* p < .05, ** p < .01, *** p < .001"
-
-
-def stars(p: float | None) -> str:
-    """Significance stars for a p-value (``*`` < .05, ``**`` < .01, ``***`` < .001)."""
-    if p is None or not np.isfinite(p):
-        return ""
-    for level, mark in STAR_LEVELS:
-        if p < level:
-            return mark
-    return ""
 
 
 @dataclass(frozen=True)

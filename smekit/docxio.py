@@ -51,10 +51,14 @@ def docx_bytes(document: Any, author: str = "smekit") -> bytes:
 
 def save_docx(document: Any, path: str | Path, author: str = "smekit") -> Path:
     """Write a python-docx ``Document`` to ``path`` reproducibly."""
+    return write_output(path, docx_bytes(document, author))
+
+
+def write_output(path: str | Path, data: bytes | str) -> Path:
+    """Write an output file (text as UTF-8); an unwritable path is one clear error."""
     path = Path(path)
-    data = docx_bytes(document, author)
     try:
-        path.write_bytes(data)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
         raise SmekitError(
             f"cannot write the file: {exc.strerror or exc}",

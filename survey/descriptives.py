@@ -159,9 +159,9 @@ class CorrelationTable:
         return out
 
 
-def stars(p: float) -> str:
-    """APA-style significance stars."""
-    if not np.isfinite(p):
+def stars(p: float | None) -> str:
+    """APA-style significance stars: ``*`` p < .05, ``**`` p < .01, ``***`` p < .001."""
+    if p is None or not np.isfinite(p):
         return ""
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 

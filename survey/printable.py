@@ -42,7 +42,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
 
-from smekit.docxio import save_docx
+from smekit.docxio import save_docx, write_output
 from smekit.errors import SmekitError
 from smekit.interviews.codebook import Codebook
 from smekit.interviews.protocol import Protocol
@@ -145,16 +145,7 @@ def _page(title: str, language: str, body: list[str]) -> str:
 
 
 def _write_text(text: str, path: str | Path) -> Path:
-    path = Path(path)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise SmekitError(
-            f"cannot write the file: {exc.strerror or exc}",
-            where=path,
-            fix="check that the folder exists and is writable",
-        ) from None
-    return path
+    return write_output(path, text)
 
 
 def _save_docx(document: DocxDocument, path: str | Path) -> Path:
