@@ -460,13 +460,15 @@ def check_quality(
         "attention": "failed attention check",
         "outlier": f"multivariate outlier (Mahalanobis p < {rules.mahalanobis.alpha:g})",
     }
+    hits = flags[list(reason_text)].to_numpy()
+    excluded_mask = hits.any(axis=1)
+    labels = list(reason_text.values())
     reasons = np.full(n, "", dtype=object)
     first = np.full(n, "", dtype=object)
-    for key, text in reason_text.items():
-        hit = flags[key].to_numpy()
-        first = np.where(hit & (first == ""), text, first)
-        reasons = np.where(hit, np.where(reasons == "", text, reasons + "; " + text), reasons)
-    excluded_mask = reasons != ""
+    for i in np.flatnonzero(excluded_mask):  # only excluded rows get text
+        applied = [labels[j] for j in np.flatnonzero(hits[i])]
+        reasons[i] = "; ".join(applied)
+        first[i] = applied[0]
     flags["excluded"] = excluded_mask
     flags["reasons"] = reasons
     exclusions = pd.DataFrame(
@@ -504,20 +506,18 @@ def longest_run(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Integer arrays of length n: the longest run and the number of answers.
     """
     n, k = values.shape
-    if k == 0:
-        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    # Compact each row so answers are contiguous (missing answers are skipped).
-    present = ~np.isnan(values)
-    answered = present.sum(axis=1)
-    order = np.argsort(~present, axis=1, kind="stable")
-    compact = np.take_along_axis(values, order, axis=1)
-    longest = np.where(answered > 0, 1, 0).astype(np.int64)
-    run = longest.copy()
-    for j in range(1, k):
-        valid = j < answered
-        same = valid & (compact[:, j] == compact[:, j - 1])
-        run = np.where(same, run + 1, np.where(valid, 1, run))
-        longest = np.maximum(longest, run)
+    longest = np.zeros(n, dtype=np.int64)
+    answered = np.zeros(n, dtype=np.int64)
+    run = np.zeros(n, dtype=np.int64)
+    prev = np.full(n, np.nan)
+    for j in range(k):  # one pass over the items; missing answers neither extend nor break a run
+        v = values[:, j]
+        present = ~np.isnan(v)
+        same = present & (v == prev)
+        run = np.where(same, run + 1, np.where(present, 1, run))
+        prev = np.where(present, v, prev)
+        answered += present
+        np.maximum(longest, run, out=longest)
     return longest, answered
 
 
@@ -534,12 +534,23 @@ def mahalanobis(values: np.ndarray, use: np.ndarray | None = None) -> tuple[np.n
     base = complete & (use if use is not None else True)
     if k == 0 or base.sum() <= k + 1:
         return d2, p
-    x = values[base]
-    mu = x.mean(axis=0)
-    centred = x - mu
-    cov = (centred.T @ centred) / (len(x) - 1)
-    inv = np.linalg.pinv(cov)
-    diff = values[complete] - mu
-    d2[complete] = ((diff @ inv) * diff).sum(axis=1)
+    block = 65_536
+    m = int(base.sum())
+    total = np.zeros(k)
+    for start in range(0, n, block):
+        rows = base[start : start + block]
+        total += values[start : start + block][rows].sum(axis=0)
+    mu = total / m
+    cross = np.zeros((k, k))
+    for start in range(0, n, block):
+        rows = base[start : start + block]
+        c = values[start : start + block][rows] - mu
+        cross += c.T @ c
+    inv = np.linalg.pinv(cross / (m - 1))
+    for start in range(0, n, block):
+        rows = complete[start : start + block]
+        diff = values[start : start + block][rows] - mu
+        idx = start + np.flatnonzero(rows)
+        d2[idx] = ((diff @ inv) * diff).sum(axis=1)
     p[complete] = stats.chi2.sf(d2[complete], df=k)
     return d2, p
