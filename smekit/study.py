@@ -237,17 +237,11 @@ class Stage:
 
 
 def stages() -> list[Stage]:
-    """The analysis stages in run order."""
+    """The analysis stages in run order: survey, then regression."""
+    from smekit.analysis import pipeline as analysis_pipeline
     from smekit.survey import pipeline as survey_pipeline
 
-    found = [*survey_pipeline.STAGES]
-    try:
-        from smekit.analysis import pipeline as analysis_pipeline
-    except ImportError:  # analysis stages arrive as separate modules
-        analysis_pipeline = None
-    if analysis_pipeline is not None:
-        found.extend(analysis_pipeline.STAGES)
-    return found
+    return [*survey_pipeline.STAGES, *analysis_pipeline.STAGES]
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:
