@@ -20,19 +20,6 @@ from smekit.analysis.ols import fit_ols
 from smekit.errors import ModelError
 
 
-def macro_fit():
-    """R: fm <- lm(g_realinv ~ g_realgdp + realint) of statsmodels' test_diagnostic.py."""
-    d = sm.datasets.macrodata.load_pandas().data
-    data = pd.DataFrame(
-        {
-            "g_realinv": 400 * np.diff(np.log(d["realinv"].to_numpy())),
-            "g_realgdp": 400 * np.diff(np.log(d["realgdp"].to_numpy())),
-            "realint": d["realint"].to_numpy()[:-1],
-        }
-    )
-    return fit_ols(build_design(data, "g_realinv ~ g_realgdp + realint"))
-
-
 def hetero_fit(seed: int = 0, n: int = 120):
     rng = np.random.default_rng(seed)
     data = pd.DataFrame(
@@ -61,8 +48,8 @@ def sm_harvey_collier(y, X):
 # (class TestDiagnosticG; R lmtest output written with mkhtest) for the macrodata model.
 
 
-def test_rainbow_matches_r_raintest():
-    res = macro_fit()
+def test_rainbow_matches_r_raintest(macro):
+    res = macro
     # > raintest(fm): statistic 0.6809600116739604, p 0.971832843583418, df (101, 98)
     rt = A.rainbow_test(res)
     np.testing.assert_allclose(rt.statistic, 0.6809600116739604, rtol=1e-10)
@@ -77,26 +64,26 @@ def test_rainbow_matches_r_raintest():
     np.testing.assert_allclose(rt.statistic, ref[0], rtol=1e-10)
 
 
-def test_harvey_collier_matches_r_harvtest():
+def test_harvey_collier_matches_r_harvtest(macro):
     # > harvtest(fm, order.by = NULL): statistic 0.494432160939874, p 0.6215491310408242,
     # df 198
-    hc = A.harvey_collier_test(macro_fit())
+    hc = A.harvey_collier_test(macro)
     np.testing.assert_allclose(hc.statistic, 0.494432160939874, rtol=1e-10)
     np.testing.assert_allclose(hc.p_value, 0.6215491310408242, rtol=1e-10)
     assert hc.df == (198.0,)
 
 
-def test_breusch_pagan_matches_r_bptest():
+def test_breusch_pagan_matches_r_bptest(macro):
     # > bptest(fm) (studentized): statistic 0.709924388395087, p 0.701199952134347, df 2
-    bp = A.breusch_pagan_test(macro_fit())
+    bp = A.breusch_pagan_test(macro)
     np.testing.assert_allclose(bp.statistic, 0.709924388395087, rtol=1e-10)
     np.testing.assert_allclose(bp.p_value, 0.701199952134347, rtol=1e-10)
     assert bp.to_dict()["df"] == 2
     assert {"lm", "pvalue", "df"} <= set(bp.to_dict())
 
 
-def test_white_matches_eviews_and_durbin_watson_matches_gretl():
-    res = macro_fit()
+def test_white_matches_eviews_and_durbin_watson_matches_gretl(macro):
+    res = macro
     # White: EViews values recorded in test_diagnostic.py::test_het_white
     # (33.503722896538441, p 2.9887960597830259e-06, df 5).
     w = A.white_test(res)
@@ -337,8 +324,8 @@ def test_durbin_watson_exact_p_value_against_simulation():
 # ----------------------------------------------------------------- report and verdicts
 
 
-def test_report_structure_and_verdicts():
-    rep = A.check_assumptions(macro_fit())
+def test_report_structure_and_verdicts(macro):
+    rep = A.check_assumptions(macro)
     assert rep.keys == [
         "rainbow",
         "harvey_collier",
@@ -395,8 +382,8 @@ def test_tests_that_cannot_run_say_why():
     assert not A.breusch_pagan_test(only_const).computed
 
 
-def test_bad_arguments_raise_model_error():
-    res = macro_fit()
+def test_bad_arguments_raise_model_error(macro):
+    res = macro
     with pytest.raises(ModelError, match="alpha"):
         A.check_assumptions(res, alpha=0)
     with pytest.raises(ModelError, match="cannot order rows by 'nope'"):
@@ -413,8 +400,8 @@ def test_bad_arguments_raise_model_error():
         A.check_assumptions(res, rainbow_fraction=0.0)
 
 
-def test_mahalanobis_order_in_report_keeps_file_order_for_harvey_collier():
-    res = macro_fit()
+def test_mahalanobis_order_in_report_keeps_file_order_for_harvey_collier(macro):
+    res = macro
     rep = A.check_assumptions(res, order_by="mahalanobis")
     assert rep["rainbow"].statistic == A.rainbow_test(res, order_by="mahalanobis").statistic
     assert rep["harvey_collier"].statistic == pytest.approx(0.494432160939874, rel=1e-10)

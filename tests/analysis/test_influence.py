@@ -25,19 +25,7 @@ from smekit.errors import ModelError
 R_RESULTS = Path(statsmodels.__file__).parent / "stats" / "tests" / "results"
 
 
-def macro_fit():
-    d = sm.datasets.macrodata.load_pandas().data
-    data = pd.DataFrame(
-        {
-            "g_realinv": 400 * np.diff(np.log(d["realinv"].to_numpy())),
-            "g_realgdp": 400 * np.diff(np.log(d["realgdp"].to_numpy())),
-            "realint": d["realint"].to_numpy()[:-1],
-        }
-    )
-    return fit_ols(build_design(data, "g_realinv ~ g_realgdp + realint"))
-
-
-def test_first_cases_match_r_influence_measures():
+def test_first_cases_match_r_influence_measures(macro):
     # R: fm <- lm(g_realinv ~ g_realgdp + realint); influence.measures(fm) rows 1-4, recorded
     # in statsmodels' stats/tests/results/influence_measures_R.csv (columns dfb.1_,
     # dfb.ggdp, dfb.lint, dffit, cov.r, cook.d, hat) and ls.diag(fm) in
@@ -84,7 +72,7 @@ def test_first_cases_match_r_influence_measures():
     )
     std_res = [-0.196316563909338, -1.58040782007861, 1.66872327572338, 1.34341508583876]
     stud_res = [-0.195841650155928, -1.58641911384379, 1.67629486670585, 1.34615356839809]
-    infl = influence(macro_fit())
+    infl = influence(macro)
     np.testing.assert_allclose(infl.dfbetas[:4], r_rows[:, :3], rtol=1e-10)
     np.testing.assert_allclose(infl.dffits[:4], r_rows[:, 3], rtol=1e-10)
     np.testing.assert_allclose(infl.covratio[:4], r_rows[:, 4], rtol=1e-10)
@@ -98,8 +86,8 @@ def test_first_cases_match_r_influence_measures():
     not (R_RESULTS / "influence_measures_R.csv").exists(),
     reason="statsmodels installed without its test results",
 )
-def test_all_cases_match_r_result_files():
-    infl = influence(macro_fit())
+def test_all_cases_match_r_result_files(macro):
+    infl = influence(macro)
     measures = pd.read_csv(R_RESULTS / "influence_measures_R.csv", index_col=0).to_numpy()
     lsdiag = json.loads((R_RESULTS / "influence_lsdiag_R.json").read_text(encoding="utf-8"))
     np.testing.assert_allclose(infl.dfbetas, measures[:, :3], rtol=1e-9, atol=1e-13)
@@ -247,8 +235,8 @@ def test_leverage_one_case_is_flagged_not_nan_everywhere():
     assert infl.to_dict()["cooks_d"][str(n - 1)] is None
 
 
-def test_id_labels_and_bad_input():
-    res = macro_fit()
+def test_id_labels_and_bad_input(macro):
+    res = macro
     labels = [f"q{i}" for i in range(res.nobs)]
     infl = influence(res, id_labels=labels)
     assert list(infl.ids[:2]) == ["q0", "q1"]

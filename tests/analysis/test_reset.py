@@ -17,25 +17,13 @@ from smekit.analysis.reset import reset_test
 from smekit.errors import ModelError
 
 
-def macro_fit():
-    d = sm.datasets.macrodata.load_pandas().data
-    data = pd.DataFrame(
-        {
-            "g_realinv": 400 * np.diff(np.log(d["realinv"].to_numpy())),
-            "g_realgdp": 400 * np.diff(np.log(d["realgdp"].to_numpy())),
-            "realint": d["realint"].to_numpy()[:-1],
-        }
-    )
-    return fit_ols(build_design(data, "g_realinv ~ g_realgdp + realint"))
-
-
-def test_macrodata_matches_gretl_reset():
+def test_macrodata_matches_gretl_reset(macro):
     # Gretl "RESET test for specification" on OLS of g_realinv on g_realgdp and lagged
     # realint, recorded in statsmodels' regression/tests/test_glsar_gretl.py
     # (reset_2_3 = [5.219019, 0.00619, 2, 197], reset_2 = [7.268492, 0.00762, 1, 198],
     # cubes only F = 5.248951, p = 0.023). Gretl's RESET is the F form of
     # R lmtest::resettest(fm, power = 2:3, type = "fitted").
-    res = macro_fit()
+    res = macro
     r23 = reset_test(res)
     np.testing.assert_allclose(r23.fstat, 5.219019, atol=5e-7)
     np.testing.assert_allclose(r23.pvalue, 0.00619, atol=5e-6)
@@ -67,8 +55,8 @@ def test_statecrime_matches_stata_ovtest():
 
 
 @pytest.mark.parametrize("powers", [(2,), (2, 3), (2, 3, 4)])
-def test_matches_statsmodels_linear_reset(powers):
-    res = macro_fit()
+def test_matches_statsmodels_linear_reset(powers, macro):
+    res = macro
     ref = linear_reset(sm.OLS(res.design.y, res.design.X).fit(), power=list(powers), use_f=True)
     r = reset_test(res, powers)
     np.testing.assert_allclose(r.fstat, ref.fvalue, rtol=1e-8)
@@ -93,8 +81,8 @@ def test_detects_missing_curvature_and_matches_explicit_augmented_fit():
     assert "curvature" in r.verdict
 
 
-def test_frame_and_dict():
-    r = reset_test(macro_fit())
+def test_frame_and_dict(macro):
+    r = reset_test(macro)
     d = r.to_dict()
     assert set(d) == {"fstat", "pvalue", "df_num", "df_denom", "powers"}
     assert d["powers"] == [2, 3]
@@ -104,8 +92,8 @@ def test_frame_and_dict():
     assert "misspecified" not in frame.loc[0, "verdict"]
 
 
-def test_bad_input():
-    res = macro_fit()
+def test_bad_input(macro):
+    res = macro
     with pytest.raises(ModelError, match="powers"):
         reset_test(res, powers=(1, 2))
     with pytest.raises(ModelError, match="powers"):
