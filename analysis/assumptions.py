@@ -45,7 +45,9 @@ import scipy.linalg
 from scipy import stats
 
 from smekit.analysis.design import INTERCEPT
-from smekit.analysis.ols import OLSResult, _format_p, _jsonable
+from smekit.analysis.ols import OLSResult
+from smekit.analysis.report_values import format_p as _format_p
+from smekit.analysis.report_values import jsonable as _jsonable
 from smekit.errors import ModelError
 
 __all__ = [

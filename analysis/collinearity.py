@@ -20,7 +20,8 @@ import pandas as pd
 import scipy.linalg
 
 from smekit.analysis.design import INTERCEPT, Design
-from smekit.analysis.ols import OLSResult, _jsonable
+from smekit.analysis.ols import OLSResult
+from smekit.analysis.report_values import jsonable as _jsonable
 from smekit.errors import ModelError
 
 __all__ = ["CollinearityResult", "collinearity"]

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
-from smekit.analysis.ols import OLSResult, _jsonable, fit_ols
+from smekit.analysis.ols import OLSResult, fit_ols
+from smekit.analysis.report_values import jsonable as _jsonable
 from smekit.errors import ModelError
 
 __all__ = [

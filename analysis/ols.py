@@ -29,36 +29,11 @@ import scipy.linalg
 from scipy import stats
 
 from smekit.analysis.design import INTERCEPT, Design, require_finite
+from smekit.analysis.report_values import jsonable as _jsonable
+from smekit.analysis.report_values import series_dict as _series_dict
 from smekit.errors import ModelError
 
 __all__ = ["OLSResult", "fit_ols"]
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain-python, JSON-ready version of a number (NaN and inf become ``None``)."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
-
-
-def _format_p(p: float) -> str:
-    """``p < 0.001``, ``p = 0.004`` or ``p = 0.41``."""
-    if not math.isfinite(p):
-        return "p not available"
-    if p < 0.001:
-        return "p < 0.001"
-    if p < 0.01:
-        return f"p = {p:.3f}"
-    return f"p = {p:.2f}"
-
-
-def _series_dict(s: pd.Series) -> dict[str, Any]:
-    return {str(k): _jsonable(v) for k, v in s.items()}
 
 
 @dataclass(frozen=True, eq=False)

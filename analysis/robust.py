@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from smekit.analysis.design import INTERCEPT, Design, require_finite
+from smekit.analysis.report_values import series_dict as _series_dict
 from smekit.errors import ModelError
 
 _BLOCK = 8_192
@@ -116,10 +117,6 @@ class RobustResult:
             "converged": bool(self.converged),
             "tuning": None if self.tuning is None else float(self.tuning),
         }
-
-
-def _series_dict(s: pd.Series) -> dict[str, float]:
-    return {str(k): float(v) for k, v in s.items()}
 
 
 # --------------------------------------------------------------------------- psi functions

@@ -18,7 +18,6 @@ smekit.analysis.interactions, smekit.analysis.subgroups, smekit.analysis.mediati
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +42,7 @@ from smekit.analysis.interactions import (
 )
 from smekit.analysis.mediation import MediationResult, mediation
 from smekit.analysis.ols import OLSResult, fit_ols
+from smekit.analysis.report_values import plain
 from smekit.analysis.reset import ResetResult, reset_test
 from smekit.analysis.robust import (
     RobustResult,
@@ -253,7 +253,7 @@ class RegressionSuite:
             out["subgroups"] = self.subgroups.to_dict()
         if self.mediations:
             out["mediation"] = [m.to_dict() for m in self.mediations]
-        return _clean(out)
+        return plain(out)
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), **{"indent": 2, **kwargs})
@@ -270,22 +270,6 @@ def model_column_from_frame(frame: pd.DataFrame, name: str, *, n: int, r2: float
         pvalues=frame["p"],
         stats={"N": n, "R²": r2},
     )
-
-
-def _clean(value: Any) -> Any:
-    """Plain JSON values: NaN and infinities become None, numpy scalars become Python."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
 
 
 def run_suite(
