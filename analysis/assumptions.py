@@ -44,7 +44,7 @@ import scipy.integrate
 import scipy.linalg
 from scipy import stats
 
-from smekit.analysis.design import INTERCEPT
+from smekit.analysis.design import INTERCEPT, tsqr_r
 from smekit.analysis.ols import OLSResult
 from smekit.analysis.report_values import format_p as _format_p
 from smekit.analysis.report_values import jsonable as _jsonable
@@ -218,13 +218,14 @@ def _order(ols: OLSResult, order_by: str | np.ndarray | None) -> tuple[np.ndarra
 
 def _ssr_subset(X: np.ndarray, y: np.ndarray) -> float:
     """Residual sum of squares of a least-squares fit; NaN if ``X`` is rank deficient."""
-    q, r = scipy.linalg.qr(X, mode="economic", check_finite=False)
+    k = X.shape[1]
+    r_aug = tsqr_r(X, y)
+    r = r_aug[:k, :k]
     norms = np.sqrt((r * r).sum(axis=0))
     rank = int((np.abs(np.diag(r)) > _RANK_TOL * np.where(norms > 0, norms, 1.0)).sum())
-    if rank < X.shape[1]:
+    if rank < k:
         return math.nan
-    resid = y - q @ (q.T @ y)
-    return float(resid @ resid)
+    return float(r_aug[k, k] ** 2)
 
 
 def rainbow_test(

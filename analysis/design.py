@@ -301,16 +301,37 @@ def require_finite(design: Design, source: str | None = None) -> None:
         )
 
 
-def _blocked_r(X: np.ndarray, scale: np.ndarray, block: int = 65_536) -> np.ndarray:
-    """``R`` of the QR decomposition of ``X / scale``, built over row blocks.
+BLOCK_ROWS = 65_536
 
-    Each block is stacked under the running ``R`` and re-factorised (the
-    "tall-skinny QR" scheme), so memory stays ``O(block * k)`` whatever ``n`` is;
-    ``R`` equals that of a single QR up to the signs of its rows.
+
+def tsqr_r(
+    X: np.ndarray,
+    y: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
+    block: int = BLOCK_ROWS,
+) -> np.ndarray:
+    """``R`` of the Householder QR decomposition of ``[X / scale | y]``, built over row blocks.
+
+    Each block is stacked under the running ``R`` and re-factorised with LAPACK
+    (``numpy.linalg.qr``, the tall-skinny QR scheme of Demmel, Grigori, Hoemmen &
+    Langou, 2012, *SIAM J. Sci. Comput.* 34(1)), so memory stays ``O(block * k)``
+    whatever ``n`` is. ``R`` equals that of a single QR up to the signs of its
+    rows. With ``y``, the last column holds ``Q'y`` and the last diagonal entry
+    is the residual norm of the least-squares fit of ``y`` on ``X``. The result
+    is padded with zero rows to be square.
     """
-    r = np.zeros((0, X.shape[1]))
-    for start in range(0, X.shape[0], block):
-        r = np.linalg.qr(np.vstack([r, X[start : start + block] / scale]), mode="r")
+    n, k = X.shape
+    width = k + (y is not None)
+    r = np.zeros((0, width))
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        chunk = np.empty((stop - start, width))
+        chunk[:, :k] = X[start:stop] if scale is None else X[start:stop] / scale
+        if y is not None:
+            chunk[:, k] = y[start:stop]
+        r = np.linalg.qr(np.vstack([r, chunk]), mode="r")
+    if r.shape[0] < width:
+        r = np.vstack([r, np.zeros((width - r.shape[0], width))])
     return r
 
 
@@ -330,7 +351,7 @@ def _check_columns(X: np.ndarray, names: list[str], source: str) -> None:
     # Tolerance as in numpy.linalg.matrix_rank.
     scale = np.sqrt(np.einsum("ij,ij->j", X, X))
     scale[scale == 0] = 1.0
-    diag = np.abs(np.diag(_blocked_r(X, scale)))
+    diag = np.abs(np.diag(tsqr_r(X, scale=scale)))
     tol = diag.max() * max(X.shape) * np.finfo(float).eps
     dependent = np.flatnonzero(diag <= tol)
     if len(dependent):

@@ -28,7 +28,7 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
-from smekit.analysis.design import INTERCEPT, Design, require_finite
+from smekit.analysis.design import BLOCK_ROWS, INTERCEPT, Design, require_finite, tsqr_r
 from smekit.analysis.report_values import jsonable as _jsonable
 from smekit.analysis.report_values import series_dict as _series_dict
 from smekit.errors import ModelError
@@ -215,30 +215,6 @@ def _check_rank(r: np.ndarray, names: list[str], n: int, formula: str) -> None:
             )
 
 
-_BLOCK = 65_536
-
-
-def _blocked_r(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``R`` of the Householder QR of ``[X | y]``, built over row blocks.
-
-    Each block is stacked under the running ``R`` and re-factorised with LAPACK
-    (the tall-skinny QR scheme of Demmel et al., 2012), so memory stays
-    ``O(block * k)``. The last column holds ``Q'y``; the thin ``Q`` itself is
-    never formed.
-    """
-    n, k = X.shape
-    r = np.zeros((0, k + 1))
-    for start in range(0, n, _BLOCK):
-        stop = min(start + _BLOCK, n)
-        block = np.empty((stop - start, k + 1))
-        block[:, :k] = X[start:stop]
-        block[:, k] = y[start:stop]
-        r = np.linalg.qr(np.vstack([r, block]), mode="r")
-    if r.shape[0] < k + 1:  # n == k: pad so that the last row is the residual norm (0)
-        r = np.vstack([r, np.zeros((k + 1 - r.shape[0], k + 1))])
-    return r
-
-
 def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     """Fit a linear model by ordinary least squares.
 
@@ -293,7 +269,7 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     names = list(design.names)
     has_intercept = INTERCEPT in names
 
-    r_aug = _blocked_r(design.X, y)
+    r_aug = tsqr_r(design.X, y)
     r, qty = r_aug[:k, :k], r_aug[:k, k]
     _check_rank(r, names, n, design.formula)
 
@@ -331,9 +307,9 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     pvalues = 2.0 * stats.t.sf(np.abs(tvalues), df_resid)
 
     leverage = np.empty(n)
-    for start in range(0, n, _BLOCK):  # Q = X R^-1, one row block at a time
-        qb = design.X[start : start + _BLOCK] @ r_inv
-        leverage[start : start + _BLOCK] = np.einsum("ij,ij->i", qb, qb)
+    for start in range(0, n, BLOCK_ROWS):  # Q = X R^-1, one row block at a time
+        qb = design.X[start : start + BLOCK_ROWS] @ r_inv
+        leverage[start : start + BLOCK_ROWS] = np.einsum("ij,ij->i", qb, qb)
     notes: list[str] = []
     one_minus_h = 1.0 - leverage
     at_one = one_minus_h <= 1e-10
@@ -347,9 +323,9 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     else:
         weights = (resid / one_minus_h) ** 2
         meat = np.zeros((k, k))
-        for start in range(0, n, _BLOCK):  # row blocks: no n x k temporary
-            qb = design.X[start : start + _BLOCK] @ r_inv
-            meat += qb.T @ (qb * weights[start : start + _BLOCK, None])
+        for start in range(0, n, BLOCK_ROWS):  # row blocks: no n x k temporary
+            qb = design.X[start : start + BLOCK_ROWS] @ r_inv
+            meat += qb.T @ (qb * weights[start : start + BLOCK_ROWS, None])
         cov_hc3 = r_inv @ meat @ r_inv.T
     bse_hc3 = np.sqrt(np.diag(cov_hc3))
 
