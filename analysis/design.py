@@ -92,12 +92,20 @@ class Design:
             formula=self.formula,
             outcome=self.outcome,
             y=self.y[mask],
-            X=np.asfortranarray(np.column_stack([self.X[:, j][mask] for j in range(self.k)])),
+            X=_take_rows(self.X, mask),
             names=list(self.names),
             ids=self.ids[mask],
             dropped=self.dropped,
             variables=list(self.variables),
         )
+
+
+def _take_rows(X: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Rows of ``X`` where ``mask`` holds, as a Fortran-ordered copy, one column at a time."""
+    out = np.empty((int(mask.sum()), X.shape[1]), order="F")
+    for j in range(X.shape[1]):
+        np.compress(mask, X[:, j], out=out[:, j])
+    return out
 
 
 def _split_formula(formula: str) -> tuple[str, str]:
