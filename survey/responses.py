@@ -822,25 +822,19 @@ def _resolve(table: _Table, instrument: Instrument, *, kobo: bool, where: str) -
         else:
             (exact if is_exact else loose).setdefault(item_id, []).append(j)
     items: dict[str, int] = {}
-    for item_id, positions in exact.items():
-        if len(positions) > 1:
-            raise DataError(
-                f"columns {', '.join(repr(names[p]) for p in positions)} all hold item '{item_id}'",
-                where=where,
-                fix="keep one column per item",
-            )
-        items[item_id] = positions[0]
-    for item_id, positions in loose.items():
-        if item_id in items:
-            unknown.extend(positions)
-            continue
-        if len(positions) > 1:
-            raise DataError(
-                f"columns {', '.join(repr(names[p]) for p in positions)} all hold item '{item_id}'",
-                where=where,
-                fix="keep one column per item",
-            )
-        items[item_id] = positions[0]
+    for matches, exact_match in ((exact, True), (loose, False)):
+        for item_id, positions in matches.items():
+            if not exact_match and item_id in items:  # an exact name wins over a loose one
+                unknown.extend(positions)
+                continue
+            if len(positions) > 1:
+                held = ", ".join(repr(names[p]) for p in positions)
+                raise DataError(
+                    f"columns {held} all hold item '{item_id}'",
+                    where=where,
+                    fix="keep one column per item",
+                )
+            items[item_id] = positions[0]
     return _Resolution(items=items, options=options, unknown=sorted(unknown), names=names)
 
 

@@ -27,3 +27,21 @@ def macro():
         }
     )
     return fit_ols(build_design(data, "g_realinv ~ g_realgdp + realint"))
+
+
+@pytest.fixture(scope="session")
+def nist_longley_params() -> list[float]:
+    """NIST StRD Longley certified coefficients: constant, GNPDEFL, GNP, UNEMP, ARMED, POP, YEAR.
+
+    https://www.itl.nist.gov/div898/strd/lls/data/Longley.shtml (R ``lm(Employed ~ ., longley)``
+    reproduces them).
+    """
+    return [
+        -3482258.63459582,
+        15.0618722713733,
+        -0.358191792925910e-01,
+        -2.02022980381683,
+        -1.03322686717359,
+        -0.511041056535807e-01,
+        1829.15146461355,
+    ]

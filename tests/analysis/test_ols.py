@@ -43,15 +43,6 @@ def random_frame(seed: int, n: int = 60) -> pd.DataFrame:
 # NIST StRD Longley certified values
 # (https://www.itl.nist.gov/div898/strd/lls/data/Longley.shtml; R lm(Employed ~ ., longley)
 # reproduces them). Order: constant, GNPDEFL, GNP, UNEMP, ARMED, POP, YEAR.
-NIST_PARAMS = [
-    -3482258.63459582,
-    15.0618722713733,
-    -0.358191792925910e-01,
-    -2.02022980381683,
-    -1.03322686717359,
-    -0.511041056535807e-01,
-    1829.15146461355,
-]
 NIST_BSE = [
     890420.383607373,
     84.9149257747669,
@@ -67,9 +58,9 @@ NIST_F = 330.285339234588
 NIST_SSR = 836424.055505915
 
 
-def test_longley_matches_nist_certified_values():
+def test_longley_matches_nist_certified_values(nist_longley_params):
     res = longley_fit()
-    np.testing.assert_allclose(res.params.to_numpy(), NIST_PARAMS, rtol=1e-9)
+    np.testing.assert_allclose(res.params.to_numpy(), nist_longley_params, rtol=1e-9)
     np.testing.assert_allclose(res.bse.to_numpy(), NIST_BSE, rtol=1e-9)
     np.testing.assert_allclose(res.sigma, NIST_RSD, rtol=1e-9)
     np.testing.assert_allclose(res.rsquared, NIST_RSQ, rtol=1e-12)
