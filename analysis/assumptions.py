@@ -48,7 +48,7 @@ from smekit.analysis.design import INTERCEPT, tsqr_r
 from smekit.analysis.ols import OLSResult
 from smekit.analysis.report_values import format_p as _format_p
 from smekit.analysis.report_values import jsonable as _jsonable
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 __all__ = [
     "AssumptionReport",

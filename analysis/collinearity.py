@@ -22,7 +22,7 @@ import scipy.linalg
 from smekit.analysis.design import INTERCEPT, Design
 from smekit.analysis.ols import OLSResult
 from smekit.analysis.report_values import jsonable as _jsonable
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 __all__ = ["CollinearityResult", "collinearity"]
 

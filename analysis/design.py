@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 INTERCEPT = "Intercept"
 

@@ -27,7 +27,7 @@ import scipy.linalg
 
 from smekit.analysis.ols import OLSResult, fit_ols
 from smekit.analysis.report_values import jsonable as _jsonable
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 __all__ = [
     "RULES",

@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from smekit.analysis.design import INTERCEPT, Design, build_design, require_finite
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 _BLOCK = 8_192
 _COLLINEAR_TOL = 1e-10

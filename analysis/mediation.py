@@ -45,7 +45,7 @@ from scipy import special, stats
 
 from smekit.analysis.design import INTERCEPT, Design, build_design
 from smekit.analysis.ols import OLSResult, fit_ols
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 _EFFECTS = ("indirect", "direct", "total")
 _CHUNK_CELLS = 4_000_000  # resampling counts held at once (32 MB)

@@ -31,7 +31,7 @@ from scipy import stats
 from smekit.analysis.design import BLOCK_ROWS, INTERCEPT, Design, require_finite, tsqr_r
 from smekit.analysis.report_values import jsonable as _jsonable
 from smekit.analysis.report_values import series_dict as _series_dict
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 __all__ = ["OLSResult", "fit_ols"]
 

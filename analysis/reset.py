@@ -22,7 +22,7 @@ from scipy import stats
 from smekit.analysis.ols import OLSResult
 from smekit.analysis.report_values import format_p as _format_p
 from smekit.analysis.report_values import jsonable as _jsonable
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 __all__ = ["ResetResult", "reset_test"]
 

@@ -39,7 +39,7 @@ from scipy import linalg, stats
 
 from smekit.analysis.design import INTERCEPT, Design, require_finite
 from smekit.analysis.report_values import series_dict as _series_dict
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 _BLOCK = 8_192
 _MAD_CONSTANT = 0.6745

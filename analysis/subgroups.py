@@ -41,7 +41,7 @@ from smekit.analysis.interactions import (
     fit_cross_products,
     nested_f_test,
 )
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 _BLOCK = 8_192
 _PER_PARAMETER = 10

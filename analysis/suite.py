@@ -53,7 +53,7 @@ from smekit.analysis.robust import (
 )
 from smekit.analysis.subgroups import SubgroupResult, subgroup_models
 from smekit.analysis.tables import RegressionTable, model_column, regression_table
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 
 @dataclass(frozen=True, eq=False)

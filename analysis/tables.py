@@ -201,7 +201,7 @@ class RegressionTable:
         """Write the table alone to a .docx file."""
         from docx import Document
 
-        from smekit.docxio import save_docx
+        from smekit.core.docxio import save_docx
 
         doc = Document()
         self.add_to_docx(doc)

@@ -13,9 +13,9 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from smekit.errors import InstrumentError
-from smekit.survey.instrument import Identifier
-from smekit.yamlio import validate_yaml
+from smekit.core.errors import InstrumentError
+from smekit.core.identifiers import Identifier
+from smekit.core.yamlio import validate_yaml
 
 
 class _Strict(BaseModel):

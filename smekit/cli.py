@@ -67,7 +67,8 @@ def analyze(
     """Run every analysis study.yaml asks for; write STUDY/results/ and results/manifest.json."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from smekit.study import load_study, run_study
+    from smekit.runner import run_study
+    from smekit.study import load_study
 
     loaded = load_study(study)
     with Progress(
@@ -103,7 +104,7 @@ def app_command(
     """Start the Streamlit app on a study's results (the demo study by default)."""
     import subprocess
 
-    from smekit.errors import StudyError
+    from smekit.core.errors import StudyError
 
     results = study / "results"
     if not results.is_dir():
@@ -145,11 +146,11 @@ class ExportFormat(StrEnum):
 
 def _load_any(path: str):
     """Load a questionnaire, protocol or codebook by path or library name."""
-    from smekit.errors import InstrumentError
+    from smekit.core.errors import InstrumentError
+    from smekit.core.yamlio import read_yaml
     from smekit.interviews.codebook import load_codebook
     from smekit.interviews.protocol import load_protocol
     from smekit.survey.instrument import load_instrument, resolve_instrument
-    from smekit.yamlio import read_yaml
 
     resolved = resolve_instrument(path)
     doc = read_yaml(resolved, InstrumentError)
@@ -197,7 +198,7 @@ def instrument_export(
 
     Protocols and codebooks export to HTML or DOCX.
     """
-    from smekit.errors import InstrumentError
+    from smekit.core.errors import InstrumentError
     from smekit.survey import printable
 
     kind, resolved, model = _load_any(path)
@@ -219,13 +220,10 @@ def instrument_export(
                 where=resolved,
                 fix="use --format html or docx",
             )
-        writers = {
-            ("protocol", "html"): printable.write_protocol_html,
-            ("protocol", "docx"): printable.write_protocol_docx,
-            ("codebook", "html"): printable.write_codebook_html,
-            ("codebook", "docx"): printable.write_codebook_docx,
-        }
-        written = writers[(kind, format.value)](model, target)
+        from smekit.interviews import printable as interview_printable
+
+        writer = {"html": interview_printable.write_html, "docx": interview_printable.write_docx}
+        written = writer[format.value](model, target)
     typer.echo(f"Wrote {written}")
 
 
@@ -364,7 +362,7 @@ def _read_table(path: Path):
     """Read a CSV, XLSX or Parquet data file for modelling."""
     import pandas as pd
 
-    from smekit.errors import DataError
+    from smekit.core.errors import DataError
 
     if not path.exists():
         raise DataError("file not found", where=path)
@@ -387,7 +385,7 @@ def _read_table(path: Path):
 
 
 def _pairs(text: str | None) -> list[tuple[str, str]]:
-    from smekit.errors import ModelError
+    from smekit.core.errors import ModelError
 
     if not text:
         return []
@@ -441,7 +439,7 @@ def regress(
     Prints the main table; --json writes every statistic (schema in the README).
     """
     from smekit.analysis.suite import run_suite
-    from smekit.errors import ModelError
+    from smekit.core.errors import ModelError
 
     frame = _read_table(data)
     meds = []
@@ -491,7 +489,7 @@ def regress(
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning smekit errors into one line and exit status 2."""
-    from smekit.errors import SmekitError
+    from smekit.core.errors import SmekitError
 
     try:
         app(args=argv, standalone_mode=False)

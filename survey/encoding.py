@@ -24,7 +24,7 @@ import csv
 import io
 from collections import Counter
 
-from smekit.errors import DataError
+from smekit.core.errors import DataError
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 """Delimiters :func:`detect_delimiter` chooses from, in order of preference on ties."""

@@ -20,16 +20,14 @@ from enum import StrEnum
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from smekit.errors import InstrumentError
+from smekit.core.errors import InstrumentError
+from smekit.core.identifiers import Identifier
+from smekit.core.yamlio import read_yaml, validate_yaml
 from smekit.survey import conditions
-from smekit.yamlio import read_yaml, validate_yaml
-
-ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-Identifier = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 
 
 class ItemType(StrEnum):

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from smekit.errors import DataError
+from smekit.core.errors import DataError
 
 NanPolicy = Literal["pairwise", "listwise"]
 

@@ -61,7 +61,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from smekit.errors import DataError, Location
+from smekit.core.errors import DataError, Location
 from smekit.survey.encoding import decode, detect_delimiter, detect_encoding
 from smekit.survey.instrument import Instrument, Item, ItemType
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from smekit.errors import SmekitError
+from smekit.core.errors import SmekitError
 from smekit.survey.instrument import Choice, Instrument, Item, ItemType, Scale
 
 SURVEY_COLUMNS = [

@@ -22,8 +22,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from docx import Document
 
+from smekit.core.errors import SmekitError
 from smekit.demo import write_demo
-from smekit.errors import SmekitError
 from smekit.survey.instrument import library_path, load_instrument
 from smekit.survey.quality import QualityRules, check_quality
 

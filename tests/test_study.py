@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from smekit.core.errors import StudyError
 from smekit.demo import write_demo
-from smekit.errors import StudyError
-from smekit.study import load_study, run_study
+from smekit.runner import run_study
+from smekit.study import load_study
 
 
 def _sha(path: Path) -> str:

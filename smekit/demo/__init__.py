@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smekit.core.errors import SmekitError
 from smekit.demo.panels import panel_s2, panel_s3
 from smekit.demo.phrases import THEME_CONSTRUCTS, THEMES
 from smekit.demo.study_file import study_yaml
@@ -51,7 +52,6 @@ from smekit.demo.transcripts import (
     render_vtt,
     transcripts,
 )
-from smekit.errors import SmekitError
 from smekit.survey.instrument import library_path, load_instrument
 
 DEFAULT_SEED = 20240601

@@ -23,8 +23,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from smekit.core.docxio import docx_bytes
 from smekit.demo import phrases
-from smekit.docxio import docx_bytes
 
 N_INTERVIEWS = 15
 INTERVIEWER = "Interviewer"

@@ -17,7 +17,7 @@ from statsmodels.stats.stattools import durbin_watson
 from smekit.analysis import assumptions as A
 from smekit.analysis.design import build_design
 from smekit.analysis.ols import fit_ols
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 
 def hetero_fit(seed: int = 0, n: int = 120):

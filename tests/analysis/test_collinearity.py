@@ -14,7 +14,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 from smekit.analysis.collinearity import collinearity
 from smekit.analysis.design import build_design
 from smekit.analysis.ols import fit_ols
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 LONGLEY_FORMULA = "TOTEMP ~ GNPDEFL + GNP + UNEMP + ARMED + POP + YEAR"
 

@@ -20,7 +20,7 @@ from smekit.analysis.influence import (
     refit_without_flagged,
 )
 from smekit.analysis.ols import fit_ols
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 R_RESULTS = Path(statsmodels.__file__).parent / "stats" / "tests" / "results"
 

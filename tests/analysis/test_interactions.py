@@ -23,7 +23,7 @@ from smekit.analysis.interactions import (
     nested_f_test,
     simple_slopes,
 )
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 PENGUIN_PREDICTORS = ["flipper_length_mm", "bill_length_mm", "bill_depth_mm"]
 

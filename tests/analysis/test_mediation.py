@@ -14,7 +14,7 @@ from scipy import stats
 
 import smekit.analysis.mediation as mediation_module
 from smekit.analysis.mediation import MediationResult, bca_interval, mediation
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 N_BOOT = 2000
 

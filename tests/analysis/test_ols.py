@@ -11,7 +11,7 @@ import statsmodels.api as sm
 
 from smekit.analysis.design import Design, build_design
 from smekit.analysis.ols import OLSResult, fit_ols
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 LONGLEY_FORMULA = "TOTEMP ~ GNPDEFL + GNP + UNEMP + ARMED + POP + YEAR"
 

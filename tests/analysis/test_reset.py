@@ -14,7 +14,7 @@ from statsmodels.stats.outliers_influence import reset_ramsey
 from smekit.analysis.design import build_design
 from smekit.analysis.ols import fit_ols
 from smekit.analysis.reset import reset_test
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 
 def test_macrodata_matches_gretl_reset(macro):

@@ -21,7 +21,7 @@ from smekit.analysis.robust import (
     fit_huber,
     fit_median,
 )
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 STACK_FORMULA = "STACKLOSS ~ AIRFLOW + WATERTEMP + ACIDCONC"
 TERMS = ["Intercept", "AIRFLOW", "WATERTEMP", "ACIDCONC"]

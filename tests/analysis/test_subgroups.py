@@ -16,7 +16,7 @@ from statsmodels.stats.anova import anova_lm
 from smekit.analysis.design import build_design
 from smekit.analysis.interactions import nested_f_test
 from smekit.analysis.subgroups import SubgroupResult, subgroup_models
-from smekit.errors import ModelError
+from smekit.core.errors import ModelError
 
 PENGUIN_FORMULA = "body_mass_g ~ flipper_length_mm + bill_length_mm"
 

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from smekit.analysis.suite import run_suite
+from smekit.core.errors import ModelError
 from smekit.demo import write_demo
-from smekit.errors import ModelError
-from smekit.study import load_study, run_study
+from smekit.runner import run_study
+from smekit.study import load_study
 
 PREDICTORS = ["digital_tools", "supply_chain_div", "employee_training", "customer_engagement"]
 FORMULA = "digital_transformation ~ " + " + ".join(PREDICTORS)

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 import smekit.app
 from smekit.demo import write_demo
-from smekit.study import load_study, run_study
+from smekit.runner import run_study
+from smekit.study import load_study
 
 MAIN = str(Path(smekit.app.__file__).parent / "main.py")
 

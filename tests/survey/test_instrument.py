@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from smekit.errors import InstrumentError
+from smekit.core.errors import InstrumentError
 from smekit.survey.instrument import (
     ItemType,
     library_path,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from smekit.errors import InstrumentError
+from smekit.core.errors import InstrumentError
+from smekit.core.yamlio import read_yaml
 from smekit.interviews.codebook import Codebook, load_codebook
 from smekit.interviews.protocol import Protocol, load_protocol
 from smekit.survey.instrument import (
@@ -21,7 +22,6 @@ from smekit.survey.instrument import (
     library_path,
     load_instrument,
 )
-from smekit.yamlio import read_yaml
 
 LOADERS = {
     "questionnaire": load_instrument,

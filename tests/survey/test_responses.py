@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smekit.errors import DataError
+from smekit.core.errors import DataError
 from smekit.survey.instrument import library_path, load_instrument
 from smekit.survey.responses import PROBLEM_COLUMNS, ImportResult, detect_format, read_responses
 

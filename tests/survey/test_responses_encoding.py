@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smekit.errors import DataError
+from smekit.core.errors import DataError
 from smekit.survey.encoding import DELIMITERS, decode, detect_delimiter, detect_encoding
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "responses"

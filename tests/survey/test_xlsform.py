@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from pyxform.xls2xform import convert
 
-from smekit.errors import SmekitError
+from smekit.core.errors import SmekitError
+from smekit.core.yamlio import read_yaml
 from smekit.survey.instrument import Instrument, ItemType, library_dir, library_path
 from smekit.survey.instrument import load_instrument as load
 from smekit.survey.xlsform import constraint_of, language_label, write_xlsform, xlsform_frames
-from smekit.yamlio import read_yaml
 
 NS = {"xf": "http://www.w3.org/2002/xforms", "h": "http://www.w3.org/1999/xhtml"}
 JR_CONSTRAINT_MSG = "{http://openrosa.org/javarosa}constraintMsg"

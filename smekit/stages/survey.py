@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from smekit.study import RunContext, Stage, StudyConfig
+from smekit.context import RunContext, Stage
+from smekit.study import StudyConfig
 from smekit.survey.descriptives import correlation_table, sample_profile
 from smekit.survey.instrument import load_instrument, resolve_instrument
 from smekit.survey.quality import check_quality

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from smekit.errors import SmekitError
+from smekit.core.errors import SmekitError
 
 FIXED_DATE = datetime(2024, 2, 29, 12, 0, 0, tzinfo=UTC)
 ZIP_TIMESTAMP = (2024, 2, 29, 12, 0, 0)

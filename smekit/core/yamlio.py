@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from smekit.errors import SmekitError
+from smekit.core.errors import SmekitError
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -13,7 +13,8 @@ import pandas as pd
 from smekit.analysis import plots
 from smekit.analysis.suite import RegressionSuite, run_suite
 from smekit.analysis.tables import RegressionTable
-from smekit.study import RunContext, Stage, StudyConfig
+from smekit.context import RunContext, Stage
+from smekit.study import StudyConfig
 from smekit.survey.instrument import ItemType
 
 
