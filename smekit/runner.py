@@ -64,8 +64,8 @@ def _register_declared_inputs(ctx: RunContext) -> None:
         for key in ("participants", "transcripts"):
             declared[f"interviews.{key}"] = getattr(cfg.interviews, key)
     if cfg.panels is not None:
-        declared["panels.s2"] = cfg.panels.s2
-        declared["panels.s3"] = cfg.panels.s3
+        declared["panels.s2"] = cfg.panels.s2.data if cfg.panels.s2 else None
+        declared["panels.s3"] = cfg.panels.s3.data if cfg.panels.s3 else None
     for key, rel in declared.items():
         if rel is None:
             continue
