@@ -1,14 +1,26 @@
-"""Read a study's ``results/`` folder for display. Reading only: no statistics here."""
+"""Read a study's ``results/`` folder for display. Reading only: no statistics here.
+
+Every read is cached by path and modification time (``st.cache_data``), so a
+page renders from memory after the first visit and picks up a rerun of
+``smekit analyze`` at once. The pseudonymisation key (the study's
+``private/`` folder) is never read: :func:`resolve` refuses any path outside
+``results/`` and the study's ``interpretations/`` folder.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 TABLE_SUFFIXES = (".parquet", ".csv", ".json")
+READABLE = ("results", "interpretations")
 
 
 @dataclass(frozen=True)
@@ -18,6 +30,24 @@ class ResultFile:
     path: Path
     relative: str
     group: str
+
+
+def study_dir() -> Path:
+    """The study the app shows: ``--study`` after ``--`` on the command line, or SMEKIT_STUDY."""
+    argv = sys.argv[1:]
+    if "--study" in argv and argv.index("--study") + 1 < len(argv):
+        return Path(argv[argv.index("--study") + 1])
+    return Path(os.environ.get("SMEKIT_STUDY", "demo-study"))
+
+
+def resolve(study: Path, relative: str) -> Path:
+    """``study/relative``, refused when it leaves ``results/`` or ``interpretations/``."""
+    root = study.resolve()
+    path = (root / relative).resolve()
+    allowed = [root / name for name in READABLE]
+    if not any(path.is_relative_to(a) for a in allowed):
+        raise PermissionError(f"the app reads only results/ and interpretations/, not {relative}")
+    return path
 
 
 def list_results(results_dir: Path) -> list[ResultFile]:
@@ -34,17 +64,72 @@ def list_results(results_dir: Path) -> list[ResultFile]:
     return out
 
 
+@st.cache_data(show_spinner=False)
+def _read_table(path: str, mtime: float) -> pd.DataFrame:
+    p = Path(path)
+    if p.suffix == ".parquet":
+        return pd.read_parquet(p)
+    return pd.read_csv(p)
+
+
+@st.cache_data(show_spinner=False)
+def _read_json(path: str, mtime: float) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+@st.cache_data(show_spinner=False)
+def _read_bytes(path: str, mtime: float) -> bytes:
+    return Path(path).read_bytes()
+
+
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a result table written by ``smekit analyze``."""
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
+    """Read a result table written by ``smekit analyze`` (cached; a copy is returned)."""
+    return _read_table(str(path), path.stat().st_mtime).copy()
 
 
-def read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def read_json(path: Path) -> Any:
+    return _read_json(str(path), path.stat().st_mtime)
+
+
+def read_bytes(path: Path) -> bytes:
+    return _read_bytes(str(path), path.stat().st_mtime)
 
 
 def images(results_dir: Path) -> list[Path]:
     """Figures (PNG) under results/."""
     return sorted(results_dir.rglob("*.png"))
+
+
+class Results:
+    """A study's results folder, read through the cache.
+
+    ``table("survey/reliability")`` reads ``results/survey/reliability.parquet``
+    (or ``.csv``); ``json("regression/suite")`` reads the JSON file; both return
+    ``None`` when the file does not exist, so a page can show what is there.
+    """
+
+    def __init__(self, study: Path):
+        self.study = study
+        self.dir = study / "results"
+
+    def exists(self, relative: str) -> bool:
+        return (self.dir / relative).exists()
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        for suffix in (".parquet", ".csv"):
+            path = resolve(self.study, f"results/{name}{suffix}")
+            if path.exists():
+                return read_table(path)
+        return None
+
+    def json(self, name: str) -> Any:
+        path = resolve(self.study, f"results/{name}.json")
+        return read_json(path) if path.exists() else None
+
+    def file(self, relative: str) -> Path | None:
+        path = resolve(self.study, f"results/{relative}")
+        return path if path.exists() else None
+
+    def figures(self, folder: str) -> list[Path]:
+        path = resolve(self.study, f"results/{folder}")
+        return sorted(path.glob("*.png")) if path.is_dir() else []

@@ -1,40 +1,98 @@
-"""The results page renders a study's results with Streamlit's own test runner."""
+"""Every page of the reviewer app, driven by Streamlit's own test runner (AppTest).
+
+Each test checks that the page renders without an exception and that the key
+values it shows equal those in the demo's results files.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import smekit.app
-from smekit.demo import write_demo
-from smekit.runner import run_study
-from smekit.study import load_study
+from smekit.analysis.display import apa_number
 
 MAIN = str(Path(smekit.app.__file__).parent / "main.py")
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    demo = write_demo(tmp_path_factory.mktemp("app") / "demo")
-    run_study(load_study(demo.root))
-    return demo.root
+def study(analysed_demo):
+    return analysed_demo
 
 
-def test_page_lists_survey_results(study, monkeypatch):
+def _app(study, monkeypatch, page: str | None = None) -> AppTest:
     monkeypatch.setenv("SMEKIT_STUDY", str(study))
-    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    monkeypatch.delenv("SMEKIT_APP_PASSWORD", raising=False)
+    at = AppTest.from_file(MAIN, default_timeout=90).run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [str(m.value) for m in at.metric] + [h.value for h in at.header]
+    return "\n".join(parts)
+
+
+def test_overview_shows_counts_and_headlines(study, monkeypatch):
+    at = _app(study, monkeypatch)
+    summary = json.loads((study / "results/survey/summary.json").read_text())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Responses in"] == str(summary["responses_in"])
+    assert metrics["Analysed"] == str(summary["kept"])
+    suite = json.loads((study / "results/regression/suite.json").read_text())
+    b = suite["ols"]["params"]["customer_engagement"]
+    assert f"b = {apa_number(b)}" in _texts(at)
+    assert "The largest effect is customer_engagement" in _texts(at)
+
+
+def test_survey_page_shows_reliability(study, monkeypatch):
+    at = _app(study, monkeypatch, "pages/survey.py")
+    rel = pd.read_parquet(study / "results/survey/reliability.parquet")
+    shown = [df.value for df in at.dataframe]
+    alphas = next(d for d in shown if "alpha" in d.columns)
+    assert alphas["alpha"].tolist() == [apa_number(a) for a in rel["alpha"]]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Excluded"] == "4"
+
+
+def test_regression_page_shows_models_and_firm(study, monkeypatch):
+    at = _app(study, monkeypatch, "pages/regression.py")
+    flagged = pd.read_parquet(study / "results/regression/flagged.parquet")
+    assert at.selectbox(key="firm").options[0] == flagged["id"].iloc[0] == "F004"
+    at.selectbox(key="firm").set_value("F004").run()
     assert not at.exception
-    assert at.title[0].value == "smekit results"
-    headers = [s.value for s in at.subheader]
-    assert "survey/exclusions.parquet" in headers
-    assert "survey/reliability.parquet" in headers
-    assert at.metric[0].value == "smekit demo study"
-    assert len(at.dataframe) >= 10
+    assert "Responses of F004" in [s.value for s in at.subheader]
+    reset = pd.read_parquet(study / "results/regression/reset.parquet")
+    reset_shown = next(d.value for d in at.dataframe if "powers" in d.value.columns)
+    assert reset_shown["statistic"].iloc[0] == apa_number(reset["statistic"].iloc[0])
 
 
-def test_page_without_results_says_what_to_do(tmp_path, monkeypatch):
+def test_downloads_page_lists_tables(study, monkeypatch):
+    at = _app(study, monkeypatch, "pages/downloads.py")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("CSV") >= 10
+
+
+def test_password_gates_every_page(study, monkeypatch):
+    monkeypatch.setenv("SMEKIT_STUDY", str(study))
+    monkeypatch.setenv("SMEKIT_APP_PASSWORD", "s3cret")
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    assert not at.metric and at.text_input(key="smekit_password")
+    at.text_input(key="smekit_password").set_value("wrong").run()
+    assert "Wrong password." in [e.value for e in at.error]
+    at.text_input(key="smekit_password").set_value("s3cret").run()
+    assert not at.exception and at.metric
+
+
+def test_app_without_results_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("SMEKIT_STUDY", str(tmp_path))
+    monkeypatch.delenv("SMEKIT_APP_PASSWORD", raising=False)
     at = AppTest.from_file(MAIN, default_timeout=60).run()
     assert "smekit analyze" in at.error[0].value
