@@ -105,3 +105,26 @@ def figure(path: Path, caption: str) -> None:
 def title_of(path: Path) -> str:
     """``residuals_vs_fitted.png`` → ``Residuals vs fitted``."""
     return path.stem.replace("_", " ").capitalize()
+
+
+def folder_tables(results, folder: str, *, skip: tuple[str, ...] = ()) -> None:
+    """Every rendered table (``table_*.html``), result table and figure of a results folder.
+
+    Used by pages whose analyses write many small tables (panel, policy
+    evaluation): each appears under a heading named after its file.
+    """
+    root = results.dir / folder
+    if not root.is_dir():
+        st.info(f"No {folder} results in this study.")
+        return
+    for html_path in sorted(root.rglob("table_*.html")):
+        st.subheader(title_of(html_path).removeprefix("Table "))
+        html_table(html_path, title_of(html_path))
+    for path in sorted(root.rglob("*.parquet")):
+        if path.stem in skip:
+            continue
+        relative = str(path.relative_to(results.dir).with_suffix(""))
+        with st.expander(title_of(path)):
+            table(results.table(relative), relative.replace("/", "_"))
+    for png in sorted(root.rglob("*.png")):
+        figure(png, title_of(png))

@@ -33,7 +33,17 @@ class ResultFile:
 
 
 def study_dir() -> Path:
-    """The study the app shows: ``--study`` after ``--`` on the command line, or SMEKIT_STUDY."""
+    """The study the app shows.
+
+    The one opened on the New study page in this session, else ``--study`` after
+    ``--`` on the command line, else SMEKIT_STUDY, else ``demo-study``.
+    """
+    try:
+        chosen = st.session_state.get("smekit_study")
+    except Exception:  # no Streamlit session (plain Python)
+        chosen = None
+    if chosen:
+        return Path(chosen)
     argv = sys.argv[1:]
     if "--study" in argv and argv.index("--study") + 1 < len(argv):
         return Path(argv[argv.index("--study") + 1])

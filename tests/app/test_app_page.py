@@ -96,3 +96,41 @@ def test_app_without_results_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.delenv("SMEKIT_APP_PASSWORD", raising=False)
     at = AppTest.from_file(MAIN, default_timeout=60).run()
     assert "smekit analyze" in at.error[0].value
+
+
+def test_new_study_page_opens_a_study(study, monkeypatch, tmp_path):
+    at = _app(study, monkeypatch, "pages/new_study.py")
+    assert "s1_resilience_dt" in at.selectbox(key="instrument").options
+    at.text_input(key="open").set_value(str(tmp_path)).run()
+    at.button(key="open-button").click().run()
+    assert "no study.yaml here" in at.error[0].value
+
+
+def test_upload_names_stay_inside_the_study(tmp_path):
+    from smekit.app.new_study import save_upload, study_folder, study_yaml
+    from smekit.core.errors import DataError, StudyError
+
+    data = tmp_path / "s" / "data"
+    path = save_upload(data, "../../outside.csv", b"a,b\n1,2\n", (".csv",))
+    assert path == (data / "outside.csv").resolve() and path.read_bytes() == b"a,b\n1,2\n"
+    with pytest.raises(DataError, match="not a format"):
+        save_upload(data, "evil.py", b"x", (".csv",))
+    with pytest.raises(DataError, match="MB"):
+        save_upload(data, "big.csv", b"x" * (50 * 1024 * 1024 + 1), (".csv",))
+    with pytest.raises(StudyError, match="exists"):
+        study_folder(tmp_path, "s")
+    text = study_yaml(
+        'My "study"',
+        "s1_resilience_dt",
+        "data/r.csv",
+        id_column="id",
+        duration_column=None,
+        outcome="dx",
+        predictors=["a", "b"],
+        transcripts=None,
+    )
+    from smekit.core.yamlio import read_yaml
+
+    (tmp_path / "study.yaml").write_text(text)
+    doc = read_yaml(tmp_path / "study.yaml")
+    assert doc["name"] == 'My "study"' and doc["regression"]["predictors"] == ["a", "b"]
