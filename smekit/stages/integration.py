@@ -23,22 +23,48 @@ def _has_integration(config: StudyConfig) -> bool:
     )
 
 
+def theme_evidence(ctx: RunContext) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Theme prevalence and attributed quotes from the themes stage's theme table."""
+    table = ctx.results.get("interviews.theme_table")
+    segments = ctx.results.get("interviews.segments")
+    if table is None or segments is None:
+        return None
+    rows = table.table
+    participants = segments.loc[segments["role"] == "participant", "participant_id"]
+    total = int(participants.dropna().nunique())
+    themes = pd.DataFrame(
+        {
+            "theme": rows["theme"],
+            "name": rows["name"],
+            "participants": rows["n_participants"],
+            "n_participants": total,
+            "segments": rows["n_segments"],
+        }
+    )
+    quotes = pd.DataFrame(
+        [
+            {"theme": r["theme"], "quote": q, "attribution": a}
+            for r in rows.to_dict("records")
+            for q, a in r["quotes"]
+        ],
+        columns=["theme", "quote", "attribution"],
+    )
+    return themes, quotes
+
+
 def run_integration(ctx: RunContext) -> None:
     """Build the joint display from the theme table and the regression suite."""
     cfg = ctx.study.config.integration
-    suite = ctx.results.get("regression_json")
-    if suite is None:
-        suite = ctx.results["regression"].to_dict()
-    themes = ctx.results.get("interviews.theme_prevalence")
-    quotes = ctx.results.get("interviews.quotes")
-    if themes is None:
+    evidence = theme_evidence(ctx)
+    if evidence is None:
         ctx.notes.append("integration skipped: the interview stages left no theme table")
         return
+    themes, quotes = evidence
     display = joint_display(
-        [(p.theme, p.construct) for p in cfg.pairs],
+        [(p.theme, p.construct_id) for p in cfg.pairs],
         themes,
-        suite,
-        quotes if isinstance(quotes, pd.DataFrame) else None,
+        ctx.results["regression"].to_dict(),
+        quotes,
         n_quotes=cfg.quotes_per_theme,
     )
     ctx.results["integration"] = display

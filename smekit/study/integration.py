@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from smekit.study.base import Strict as _Strict
 
@@ -10,8 +10,12 @@ from smekit.study.base import Strict as _Strict
 class IntegrationPair(_Strict):
     """One row of the joint display: an interview theme and the construct it speaks to."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     theme: str = Field(description="Theme id in the codebook (a top-level code)")
-    construct: str = Field(description="Construct id in the questionnaire (a regression term)")
+    construct_id: str = Field(
+        alias="construct", description="Construct id in the questionnaire (a regression term)"
+    )
 
 
 class IntegrationConfig(_Strict):

@@ -134,3 +134,38 @@ def test_upload_names_stay_inside_the_study(tmp_path):
     (tmp_path / "study.yaml").write_text(text)
     doc = read_yaml(tmp_path / "study.yaml")
     assert doc["name"] == 'My "study"' and doc["regression"]["predictors"] == ["a", "b"]
+
+
+def test_themes_page_shows_prevalence_and_agreement(study, monkeypatch):
+    at = _app(study, monkeypatch, "pages/themes.py")
+    table = pd.read_parquet(study / "results/interviews/themes/theme_table.parquet")
+    shown = [m.value for m in at.metric if m.label == "Participants"]
+    assert shown == [str(n) for n in table["n_participants"]]
+    agreement = pd.read_parquet(study / "results/interviews/agreement.parquet")
+    kappa = next(d.value for d in at.dataframe if "cohen_kappa" in d.value.columns)
+    assert kappa["cohen_kappa"].tolist() == [apa_number(k) for k in agreement["cohen_kappa"]]
+    at.text_input(key="segment-search").set_value("analytics").run()
+    assert not at.exception
+
+
+def test_integration_page_saves_a_verdict_outside_results(study, monkeypatch):
+    import shutil
+
+    at = _app(study, monkeypatch, "pages/integration.py")
+    display = pd.read_parquet(study / "results/integration/joint_display.parquet")
+    assert len(display) == 4
+    key = f"{display['theme'].iloc[0]}__{display['construct'].iloc[0]}"
+    before = sorted(p.name for p in (study / "results").rglob("*"))
+    at.selectbox(key=f"verdict-{key}").set_value("complements").run()
+    at.button(key=f"save-{key}").click().run()
+    assert not at.exception
+    saved = study / "interpretations" / "integration.yaml"
+    try:
+        assert "complements" in saved.read_text()
+        assert sorted(p.name for p in (study / "results").rglob("*")) == before
+        again = _app(study, monkeypatch, "pages/integration.py")
+        assert again.selectbox(key=f"verdict-{key}").value == "complements"
+    finally:
+        saved.unlink()
+        if not any(saved.parent.iterdir()):
+            shutil.rmtree(saved.parent)
