@@ -34,7 +34,8 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+    not Path(CHROMIUM).exists(),
+    reason="Debian's chromium is not installed (apt-get install chromium)",
 )
 
 
@@ -131,6 +132,24 @@ def test_flagged_firm_and_download(page, server, tmp_path):
     target = tmp_path / download.suggested_filename
     download.save_as(str(target))
     assert target.suffix == ".csv" and target.stat().st_size > 0
+
+
+def test_themes_and_a_saved_verdict(page, server, tmp_path):
+    study = server["study"]
+    _open(page, server, "themes", "Theme table", tmp_path, "themes")
+    assert "Participant" in page.inner_text("body")
+    _open(page, server, "integration", "Verdict", tmp_path, "integration")
+    saved = study / "interpretations" / "integration.yaml"
+    assert not saved.exists()
+    box = page.get_by_test_id("stSelectbox").filter(has_text="Verdict").first
+    box.locator("input").fill("diverges")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("stButton").filter(has_text="Save").first.click()
+    page.get_by_text("Saved to interpretations/integration.yaml: diverges").wait_for()
+    try:
+        assert "verdict: diverges" in saved.read_text()
+    finally:
+        saved.unlink()
 
 
 def test_sigterm_stops_the_server(server):
