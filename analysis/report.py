@@ -247,13 +247,13 @@ def render_docx(report: _Report) -> Any:
 def _docx_frame(document: Any, frame: pd.DataFrame, caption: str) -> None:
     document.add_paragraph(caption).runs[0].bold = True
     table = document.add_table(rows=len(frame) + 1, cols=len(frame.columns))
-    for j, col in enumerate(frame.columns):
-        cell = table.cell(0, j)
-        cell.text = str(col)
+    # row.cells walks one row; table.cell(i, j) rescans the whole grid on every call
+    for j, cell in enumerate(table.rows[0].cells):
+        cell.text = str(frame.columns[j])
         cell.paragraphs[0].runs[0].bold = True
-    for i, row in enumerate(frame.itertuples(index=False), start=1):
-        for j, v in enumerate(row):
-            table.cell(i, j).text = str(v)
+    for row, values in zip(table.rows[1:], frame.itertuples(index=False), strict=True):
+        for cell, v in zip(row.cells, values, strict=True):
+            cell.text = str(v)
 
 
 def _docx_copy_body(document: Any, source: Path) -> None:
