@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.linalg
 
 from smekit.analysis.design import INTERCEPT, Design
+from smekit.analysis.lstsq import aliased_columns
 from smekit.analysis.ols import OLSResult
 from smekit.analysis.report_values import jsonable as _jsonable
 from smekit.core.errors import ModelError
@@ -172,6 +173,8 @@ def collinearity(model: Design | OLSResult) -> CollinearityResult:
         )
     if not np.isfinite(X).all():
         raise ModelError("the design has infinite values", where=design.formula)
+    if r is None:
+        r = design.r_aug[: design.k, : design.k]
     center = X[:, cols].mean(axis=0) if centred else None
     cp = _cross_product(X, cols, center)
     diag = np.diag(cp).copy()
@@ -182,6 +185,14 @@ def collinearity(model: Design | OLSResult) -> CollinearityResult:
                 where=design.formula,
                 fix="drop it from the formula",
             )
+    aliased = aliased_columns(r)  # the engine's rank rule
+    if aliased:
+        raise ModelError(
+            f"predictor '{names[aliased[0]]}' is perfectly collinear with earlier terms, "
+            "so variance inflation factors are infinite",
+            where=design.formula,
+            fix="drop a predictor that is a combination of the others",
+        )
     scale = 1.0 / np.sqrt(diag)
     corr = cp * scale[:, None] * scale[None, :]
     try:
@@ -199,8 +210,6 @@ def collinearity(model: Design | OLSResult) -> CollinearityResult:
     index = pd.Index([names[j] for j in cols], dtype=object)
     vif = pd.Series(vif_values, index=index)
 
-    if r is None:
-        r = scipy.linalg.qr(X, mode="r", check_finite=False)[0][: X.shape[1]]
     col_norm = np.sqrt((r * r).sum(axis=0))
     sv_raw = scipy.linalg.svdvals(r, check_finite=False)
     sv_scaled = scipy.linalg.svdvals(r / col_norm, check_finite=False)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from smekit.analysis.lstsq import BLOCK_ROWS, RANK_TOL, aliased_columns, qr_r
 from smekit.core.errors import ModelError
 
 INTERCEPT = "Intercept"
@@ -63,6 +65,14 @@ class Design:
     @property
     def n(self) -> int:
         return int(self.X.shape[0])
+
+    @cached_property
+    def r_aug(self) -> np.ndarray:
+        """Triangular factor of ``[X | y]`` (:func:`smekit.analysis.lstsq.qr_r`), computed once.
+
+        The rank check of :func:`build_design` and the OLS fit share it.
+        """
+        return qr_r(self.X, self.y)
 
     @property
     def k(self) -> int:
@@ -202,14 +212,7 @@ def build_design(
         if v in categorical:
             continue
         if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-            example = col.dropna().astype(str).head(1).tolist()
-            raise ModelError(
-                f"column '{v}' is not numeric (e.g. {example[0]!r})"
-                if example
-                else f"column '{v}' is not numeric",
-                where=source,
-                fix=f"recode it, or write C({v}) to use it as a categorical variable",
-            )
+            raise _not_numeric(data, v, id_column, source)
     ids_all = pd.Index(data[id_column]) if id_column is not None else pd.RangeIndex(len(data))
     miss = np.column_stack([data[v].isna().to_numpy() for v in variables])
     bad = miss.any(axis=1)
@@ -281,8 +284,32 @@ def build_design(
     )
     require_finite(design, source)
     if check_rank:
-        _check_columns(X, names, source)
+        _check_columns(design, names, source)
     return design
+
+
+def _not_numeric(data: pd.DataFrame, column: str, id_column: str | None, source: str) -> ModelError:
+    """An error naming the first cell of ``column`` that is text, with its row."""
+    col = data[column]
+    text = col.notna().to_numpy() & pd.to_numeric(col, errors="coerce").isna().to_numpy()
+    if not text.any():
+        return ModelError(
+            f"column '{column}' is not numeric",
+            where=source,
+            fix=f"recode it, or write C({column}) to use it as a categorical variable",
+        )
+    pos = np.flatnonzero(text)
+    first = int(pos[0])
+    row = f"data row {first + 1}"
+    if id_column is not None:
+        row += f" ({id_column} = {data[id_column].iloc[first]!r})"
+    more = f"; {len(pos) - 1} more text cell(s) in this column" if len(pos) > 1 else ""
+    return ModelError(
+        f"column '{column}' is not numeric: {row} has {str(col.iloc[first])!r}{more}",
+        where=source,
+        fix=f"recode or blank that cell (blank cells are dropped listwise), or write "
+        f"C({column}) to use it as a categorical variable",
+    )
 
 
 def require_finite(design: Design, source: str | None = None) -> None:
@@ -309,42 +336,19 @@ def require_finite(design: Design, source: str | None = None) -> None:
         )
 
 
-BLOCK_ROWS = 65_536
-
-
 def tsqr_r(
     X: np.ndarray,
     y: np.ndarray | None = None,
     scale: np.ndarray | None = None,
     block: int = BLOCK_ROWS,
 ) -> np.ndarray:
-    """``R`` of the Householder QR decomposition of ``[X / scale | y]``, built over row blocks.
-
-    Each block is stacked under the running ``R`` and re-factorised with LAPACK
-    (``numpy.linalg.qr``, the tall-skinny QR scheme of Demmel, Grigori, Hoemmen &
-    Langou, 2012, *SIAM J. Sci. Comput.* 34(1)), so memory stays ``O(block * k)``
-    whatever ``n`` is. ``R`` equals that of a single QR up to the signs of its
-    rows. With ``y``, the last column holds ``Q'y`` and the last diagonal entry
-    is the residual norm of the least-squares fit of ``y`` on ``X``. The result
-    is padded with zero rows to be square.
-    """
-    n, k = X.shape
-    width = k + (y is not None)
-    r = np.zeros((0, width))
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        chunk = np.empty((stop - start, width))
-        chunk[:, :k] = X[start:stop] if scale is None else X[start:stop] / scale
-        if y is not None:
-            chunk[:, k] = y[start:stop]
-        r = np.linalg.qr(np.vstack([r, chunk]), mode="r")
-    if r.shape[0] < width:
-        r = np.vstack([r, np.zeros((width - r.shape[0], width))])
-    return r
+    """``R`` of ``[X / scale | y]`` over row blocks: :func:`smekit.analysis.lstsq.qr_r`."""
+    return qr_r(X, y, scale=scale, block=block)
 
 
-def _check_columns(X: np.ndarray, names: list[str], source: str) -> None:
+def _check_columns(design: Design, names: list[str], source: str) -> None:
     """Refuse constant predictors and perfectly collinear columns."""
+    X = design.X
     has_const = INTERCEPT in names
     for j, name in enumerate(names):
         col = X[:, j]
@@ -354,15 +358,9 @@ def _check_columns(X: np.ndarray, names: list[str], source: str) -> None:
                 where=source,
                 fix="drop it from the formula",
             )
-    # Without pivoting, |R_jj| is the part of column j not explained by the columns
-    # before it; a (relative) zero marks the first perfectly collinear term.
-    # Tolerance as in numpy.linalg.matrix_rank.
-    scale = np.sqrt(np.einsum("ij,ij->j", X, X))
-    scale[scale == 0] = 1.0
-    diag = np.abs(np.diag(tsqr_r(X, scale=scale)))
-    tol = diag.max() * max(X.shape) * np.finfo(float).eps
-    dependent = np.flatnonzero(diag <= tol)
-    if len(dependent):
+    # The engine's rank rule (smekit.analysis.lstsq): |R_jj| <= RANK_TOL * ||x_j||.
+    dependent = aliased_columns(design.r_aug[: design.k, : design.k], RANK_TOL)
+    if dependent:
         raise ModelError(
             f"predictor '{names[dependent[0]]}' is perfectly collinear with earlier terms",
             where=source,

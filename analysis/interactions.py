@@ -4,19 +4,18 @@
 linear model (``x1:x2`` in formula notation), mean-centred on the estimation
 sample by default (Aiken & West 1991), fits the main-effects and the
 interaction model on the same rows, and tests the product terms jointly with
-the nested-model F test of R's ``anova(m0, m1)``. :func:`simple_slopes` gives
+the nested-model F test of R's ``anova(m0, m1)``
+(:func:`smekit.analysis.nested_f.nested_f_test`). :func:`simple_slopes` gives
 the slope of one predictor at chosen values of a moderator with its standard
 error from the coefficient covariance.
 
-Both models are fitted from cross-products accumulated over row blocks
-(:class:`CrossProducts`, solved by :func:`fit_cross_products`), so the product
-columns are never materialised: with 8 predictors and all 28 pairs a
-1,000,000-row model needs kilobytes of working memory beyond the design, not
-the 300 MB an explicit interaction matrix would take. Each block is shifted by
-the column means before its cross-products are added, which keeps the normal
-equations as accurate as a QR solve for survey-type data (checked against
-statsmodels ``OLS`` in the tests). :mod:`smekit.analysis.subgroups` reuses the
-same machinery to pool groups without copying their rows.
+Both models come from one blocked Householder QR of ``[1 | X | products | y]``
+(:mod:`smekit.analysis.lstsq`, through :mod:`smekit.analysis.linear_fit`): the
+product columns are generated one row block at a time and never stored, so
+with 8 predictors and all 28 pairs a 1,000,000-row model needs a few MB of
+working memory beyond the design, not the 300 MB an explicit interaction
+matrix would take; the main-effects model is the leading part of the same
+factor.
 
 References
 ----------
@@ -24,110 +23,25 @@ Aiken, L. S., & West, S. G. (1991). *Multiple Regression: Testing and
 Interpreting Interactions*. Sage.
 Chambers, J. M., & Hastie, T. J. (1992). *Statistical Models in S*, chapter 4
 (``anova`` for nested linear models). Wadsworth.
-Chan, T. F., Golub, G. H., & LeVeque, R. J. (1983). Algorithms for computing
-the sample variance: analysis and recommendations. *The American
-Statistician*, 37(3), 242-247.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
 
 from smekit.analysis.design import INTERCEPT, Design, build_design, require_finite
+from smekit.analysis.estimates import Estimates
+from smekit.analysis.linear_fit import LinearFit, factor_blocks, fit_factor, leading_factor
+from smekit.analysis.nested_f import FTest, nested_f_test
 from smekit.core.errors import ModelError
 
 _BLOCK = 8_192
-_COLLINEAR_TOL = 1e-10
-
-
-# --------------------------------------------------------------------------- nested F test
-
-
-@dataclass(frozen=True)
-class FTest:
-    """An F test of nested linear models.
-
-    Attributes
-    ----------
-    fstat, pvalue
-        F statistic and its upper-tail p-value.
-    df_num, df_denom
-        Numerator and denominator degrees of freedom.
-    """
-
-    fstat: float
-    pvalue: float
-    df_num: int
-    df_denom: int
-
-    def to_dict(self) -> dict:
-        return {
-            "fstat": float(self.fstat),
-            "pvalue": float(self.pvalue),
-            "df_num": int(self.df_num),
-            "df_denom": int(self.df_denom),
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([self.to_dict()])
-
-
-def nested_f_test(
-    ssr_restricted: float, df_resid_restricted: int, ssr_full: float, df_resid_full: int
-) -> FTest:
-    """F test of a restricted linear model against a full model that nests it.
-
-    ``F = ((RSS_0 - RSS_1) / (df_0 - df_1)) / (RSS_1 / df_1)`` on
-    ``(df_0 - df_1, df_1)`` degrees of freedom, where ``df`` are residual
-    degrees of freedom: R's ``anova(m0, m1)`` for ``lm`` fits (equivalently
-    ``lmtest::waldtest`` with the default F statistic, or statsmodels'
-    ``RegressionResults.compare_f_test``).
-
-    Parameters
-    ----------
-    ssr_restricted, df_resid_restricted
-        Residual sum of squares and residual degrees of freedom of the
-        restricted model.
-    ssr_full, df_resid_full
-        The same for the full model.
-
-    Returns
-    -------
-    FTest
-
-    References
-    ----------
-    Chambers & Hastie (1992), section 4.
-    """
-    df_num = int(df_resid_restricted) - int(df_resid_full)
-    df_denom = int(df_resid_full)
-    if df_num <= 0:
-        raise ModelError(
-            f"the full model must have fewer residual degrees of freedom than the restricted "
-            f"one ({df_resid_full} vs {df_resid_restricted})"
-        )
-    if df_denom <= 0:
-        raise ModelError("the full model has no residual degrees of freedom")
-    if not (np.isfinite(ssr_full) and np.isfinite(ssr_restricted)) or ssr_full < 0:
-        raise ModelError("residual sums of squares must be finite and non-negative")
-    if ssr_full == 0:
-        raise ModelError(
-            "the full model fits the data exactly (residual sum of squares 0), "
-            "so the F test is undefined"
-        )
-    fstat = ((ssr_restricted - ssr_full) / df_num) / (ssr_full / df_denom)
-    return FTest(
-        fstat=float(fstat),
-        pvalue=float(stats.f.sf(fstat, df_num, df_denom)),
-        df_num=df_num,
-        df_denom=df_denom,
-    )
 
 
 # --------------------------------------------------------------------------- results
@@ -183,6 +97,23 @@ class InteractionResult:
     f_test: FTest
     cov: pd.DataFrame = field(repr=False)
     alpha: float = 0.05
+
+    def estimates(self, model: str = "interaction") -> Estimates:
+        """Coefficients of the ``"interaction"`` (default) or ``"main"`` model, t on its df."""
+        if model not in ("interaction", "main"):
+            raise ModelError(f"model must be 'interaction' or 'main', got {model!r}")
+        table = self.interaction if model == "interaction" else self.main
+        fit = self.interaction_fit if model == "interaction" else self.main_fit
+        terms = table["term"].astype(str).to_numpy()
+        return Estimates(
+            pd.Series(table["coef"].to_numpy(), index=terms),
+            pd.Series(table["se"].to_numpy(), index=terms),
+            "t",
+            fit["df_resid"],
+            nobs=self.n,
+            stats={"R²": fit["rsquared"], "Adj. R²": fit["adj_rsquared"]},
+            alpha=self.alpha,
+        )
 
     @property
     def delta_rsquared(self) -> float:
@@ -309,287 +240,6 @@ class _Columns:
         return np.hstack([U, P])[:, self.keep]
 
 
-BlockSource = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
-"""A function returning a fresh iterator of ``(columns, y)`` row blocks."""
-
-
-@dataclass(frozen=True)
-class CrossProducts:
-    """Centred cross-products of a linear model's columns and response.
-
-    Enough to fit the model by least squares, to fit any model using a
-    leading subset of the columns, and to pool several samples, without
-    keeping the rows. The intercept is implicit: ``G``, ``h`` and ``mean``
-    cover the other columns only.
-
-    Attributes
-    ----------
-    n
-        Rows.
-    intercept
-        Whether the model has an intercept. Without one nothing is centred and
-        ``tss`` is the uncentred ``y'y`` (as R's ``summary.lm``).
-    mean, ybar
-        Column means and mean response (zeros without intercept).
-    G, h, tss
-        ``Xc'Xc``, ``Xc'yc`` and ``yc'yc`` for the centred ``Xc`` and ``yc``.
-    """
-
-    n: int
-    intercept: bool
-    mean: np.ndarray
-    ybar: float
-    G: np.ndarray
-    h: np.ndarray
-    tss: float
-
-    @classmethod
-    def accumulate(cls, blocks: BlockSource, p: int, intercept: bool) -> CrossProducts:
-        """One pass over row blocks with the shifted-data algorithm.
-
-        Each block is shifted by the column means of the first block before
-        its cross-products are added; the final correction to the exact means
-        is then tiny, so nothing cancels (Chan, Golub & LeVeque 1983).
-        """
-        G = np.zeros((p, p))
-        h = np.zeros(p)
-        s1 = np.zeros(p)
-        n, sy, syy = 0, 0.0, 0.0
-        c, cy = np.zeros(p), 0.0
-        first = True
-        for Z, yb in blocks():
-            if first and intercept:
-                c, cy = Z.mean(axis=0), float(yb.mean())
-            first = False
-            Z = Z - c
-            yc = yb - cy
-            G += Z.T @ Z
-            h += Z.T @ yc
-            s1 += Z.sum(axis=0)
-            sy += float(yc.sum())
-            syy += float(yc @ yc)
-            n += yb.shape[0]
-        if n == 0:
-            raise ModelError("no rows to fit")
-        if intercept:
-            dm, dy = s1 / n, sy / n
-            G -= n * np.outer(dm, dm)
-            h -= n * dm * dy
-            syy -= n * dy * dy
-            return cls(n, True, c + dm, cy + dy, G, h, syy)
-        return cls(n, False, np.zeros(p), 0.0, G, h, syy)
-
-    @classmethod
-    def pool(cls, parts: Sequence[CrossProducts]) -> CrossProducts:
-        """Cross-products of the union of samples (parallel-axis combination)."""
-        intercept = parts[0].intercept
-        n = sum(cp.n for cp in parts)
-        G = sum(cp.G for cp in parts)
-        h = sum(cp.h for cp in parts)
-        tss = sum(cp.tss for cp in parts)
-        if not intercept:
-            return cls(n, False, parts[0].mean * 0.0, 0.0, G, h, tss)
-        mean = sum(cp.n * cp.mean for cp in parts) / n
-        ybar = sum(cp.n * cp.ybar for cp in parts) / n
-        for cp in parts:
-            dm, dy = cp.mean - mean, cp.ybar - ybar
-            G = G + cp.n * np.outer(dm, dm)
-            h = h + cp.n * dm * dy
-            tss = tss + cp.n * dy * dy
-        return cls(n, True, mean, float(ybar), G, h, float(tss))
-
-    def leading(self, size: int) -> CrossProducts:
-        """The cross-products of the first ``size`` columns only."""
-        return CrossProducts(
-            self.n,
-            self.intercept,
-            self.mean[:size],
-            self.ybar,
-            self.G[:size, :size],
-            self.h[:size],
-            self.tss,
-        )
-
-
-@dataclass(frozen=True)
-class LinearFit:
-    """An OLS fit: coefficient table, covariance and fit statistics.
-
-    Attributes
-    ----------
-    table
-        One row per term: ``term, coef, se, t, p, ci_low, ci_high``.
-    cov
-        Coefficient covariance ``sigma^2 (X'X)^-1``.
-    n, df_resid
-        Rows and residual degrees of freedom.
-    ssr, rsquared, adj_rsquared, sigma
-        Residual sum of squares, R-squared (centred with an intercept,
-        uncentred without, as R), adjusted R-squared, residual standard error.
-    """
-
-    table: pd.DataFrame
-    cov: np.ndarray = field(repr=False)
-    n: int
-    df_resid: int
-    ssr: float
-    rsquared: float
-    adj_rsquared: float
-    sigma: float
-
-    def series(self, column: str) -> pd.Series:
-        return pd.Series(
-            self.table[column].to_numpy(dtype=np.float64),
-            index=pd.Index(self.table["term"].astype(str), dtype=object),
-            name=column,
-        )
-
-    @property
-    def params(self) -> pd.Series:
-        return self.series("coef")
-
-    @property
-    def bse(self) -> pd.Series:
-        return self.series("se")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        return self.series("p")
-
-    def stats(self) -> dict[str, float]:
-        return {
-            "rsquared": float(self.rsquared),
-            "adj_rsquared": float(self.adj_rsquared),
-            "ssr": float(self.ssr),
-            "df_resid": float(self.df_resid),
-            "sigma": float(self.sigma),
-        }
-
-
-def fit_cross_products(
-    cp: CrossProducts,
-    names: Sequence[str],
-    *,
-    alpha: float = 0.05,
-    blocks: BlockSource | None = None,
-) -> LinearFit:
-    """Least squares from centred cross-products.
-
-    Slopes solve ``G b = h`` after scaling ``G`` to unit diagonal (Cholesky,
-    ``scipy.linalg.cho_factor``); the intercept is ``ybar - mean' b``; the
-    covariance is ``sigma^2 (X'X)^-1`` assembled from ``G^-1``; R-squared,
-    t tests and t-based confidence intervals are those of R's ``summary.lm``.
-    ``RSS = tss - b'h``; when the fit is so close that this loses digits
-    (``RSS <= 1e-9 tss``) and ``blocks`` can replay the rows, RSS is summed
-    from the residuals instead.
-
-    Parameters
-    ----------
-    cp
-        From :meth:`CrossProducts.accumulate` or :meth:`CrossProducts.pool`.
-    names
-        Term names, ``"Intercept"`` first when ``cp.intercept``.
-    alpha
-        Confidence intervals are ``1 - alpha``.
-    blocks
-        Optional replay of the rows as ``(columns, y)`` blocks (the columns in
-        the order of ``cp``; extra trailing columns are ignored).
-
-    Raises
-    ------
-    ModelError
-        For a constant or perfectly collinear term, or no residual degrees of
-        freedom.
-    """
-    names = list(names)
-    p = cp.G.shape[0]
-    k = p + (1 if cp.intercept else 0)
-    n = cp.n
-    df = n - k
-    if df <= 0:
-        raise ModelError(f"{n} rows but {k} parameters: a model needs more rows than parameters")
-    slope_names = names[1:] if cp.intercept else names
-    _check_collinear(cp.G, slope_names)
-    d = 1.0 / np.sqrt(np.diag(cp.G))
-    factor = linalg.cho_factor(cp.G * np.outer(d, d), check_finite=False)
-    beta = d * linalg.cho_solve(factor, d * cp.h, check_finite=False)
-    ginv = np.outer(d, d) * linalg.cho_solve(factor, np.eye(p), check_finite=False)
-    ssr = cp.tss - float(beta @ cp.h)
-    if ssr <= 1e-9 * cp.tss and blocks is not None:
-        ssr = 0.0
-        for Z, yb in blocks():
-            r = (yb - cp.ybar) - (Z[:, :p] - cp.mean) @ beta
-            ssr += float(r @ r)
-    if ssr <= 0:
-        raise ModelError(
-            "the outcome is an exact linear function of the terms (residual sum of squares 0)",
-            fix="check that the outcome is not built from the predictors",
-        )
-    sigma2 = ssr / df
-    cov_s = sigma2 * ginv
-    if cp.intercept:
-        cov = np.empty((k, k))
-        cov[1:, 1:] = cov_s
-        cm = cov_s @ cp.mean
-        cov[0, 1:] = cov[1:, 0] = -cm
-        cov[0, 0] = sigma2 / n + cp.mean @ cm
-        coef = np.r_[cp.ybar - cp.mean @ beta, beta]
-    else:
-        cov = cov_s
-        coef = beta
-    se = np.sqrt(np.diag(cov))
-    t = coef / se
-    q = stats.t.isf(alpha / 2, df)
-    table = pd.DataFrame(
-        {
-            "term": names,
-            "coef": coef,
-            "se": se,
-            "t": t,
-            "p": 2.0 * stats.t.sf(np.abs(t), df),
-            "ci_low": coef - q * se,
-            "ci_high": coef + q * se,
-        }
-    )
-    r2 = 1.0 - ssr / cp.tss
-    adj = 1.0 - (1.0 - r2) * ((n - 1) if cp.intercept else n) / df
-    return LinearFit(
-        table=table,
-        cov=cov,
-        n=n,
-        df_resid=df,
-        ssr=float(ssr),
-        rsquared=float(r2),
-        adj_rsquared=float(adj),
-        sigma=float(np.sqrt(sigma2)),
-    )
-
-
-def _check_collinear(G: np.ndarray, names: list[str]) -> None:
-    """Refuse a column whose centred part is (numerically) explained by earlier ones."""
-    diag = np.diag(G)
-    for j in range(G.shape[0]):
-        if diag[j] <= 0:
-            raise ModelError(
-                f"term '{names[j]}' is constant on the estimation sample",
-                fix="drop it from the model",
-            )
-        if j == 0:
-            continue
-        d = np.sqrt(diag[: j + 1])
-        S = G[: j + 1, : j + 1] / np.outer(d, d)
-        try:
-            factor = linalg.cho_factor(S[:j, :j], check_finite=False)
-        except linalg.LinAlgError:
-            continue  # reported at an earlier j
-        resid = 1.0 - S[j, :j] @ linalg.cho_solve(factor, S[j, :j], check_finite=False)
-        if resid <= _COLLINEAR_TOL:
-            raise ModelError(
-                f"term '{names[j]}' is perfectly collinear with earlier terms",
-                fix="drop it or one of the variables it is a combination of",
-            )
-
-
 def interaction_model(
     data: pd.DataFrame | Design,
     outcome: str,
@@ -710,7 +360,6 @@ def interaction_model(
         right=np.array([col[b] for _, b in pair_list]),
         keep=keep,
     )
-    k_main = design.k - (1 if intercept else 0)
     p_full = len(all_names)
     if n <= p_full:
         raise ModelError(
@@ -723,15 +372,13 @@ def interaction_model(
         for i in range(0, n, _BLOCK):
             yield cols.block(i), y[i : i + _BLOCK]
 
-    cp = CrossProducts.accumulate(blocks, keep.size, intercept)
+    r_aug, _ = factor_blocks(blocks, intercept)
     out_names = ([INTERCEPT] if intercept else []) + kept_names
-    full = fit_cross_products(cp, out_names, alpha=alpha, blocks=blocks)
-    main = fit_cross_products(cp.leading(k_main), out_names[: design.k], alpha=alpha, blocks=blocks)
-    if intercept:
-        css = np.diag(cp.G)
-        sds = np.sqrt(np.array([css[kept_names.index(v)] for v in predictors]) / (n - 1))
-    else:
-        sds = np.array([X[:, j].std(ddof=1) for j in pred_idx])
+    full = fit_factor(r_aug, n, out_names, intercept, alpha=alpha)
+    main = fit_factor(
+        leading_factor(r_aug, design.k), n, out_names[: design.k], intercept, alpha=alpha
+    )
+    sds = np.array([X[:, j].std(ddof=1) for j in pred_idx])
     fits = [full.stats(), main.stats()]
     tables = [full.table, main.table]
     covs = [full.cov, main.cov]
@@ -870,13 +517,10 @@ def simple_slopes(
 
 
 __all__ = [
-    "BlockSource",
-    "CrossProducts",
     "FTest",
     "InteractionResult",
     "LinearFit",
     "SimpleSlopes",
-    "fit_cross_products",
     "interaction_model",
     "nested_f_test",
     "simple_slopes",

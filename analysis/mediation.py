@@ -36,7 +36,7 @@ mediation analysis. *Psychological Methods*, 15(4), 309-334 (R package
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import special, stats
 
 from smekit.analysis.design import INTERCEPT, Design, build_design
+from smekit.analysis.estimates import Estimates
 from smekit.analysis.ols import OLSResult, fit_ols
 from smekit.core.errors import ModelError
 
@@ -112,6 +113,20 @@ class MediationResult:
     seed: int = 0
     ci: float = 0.95
     notes: tuple[str, ...] = ()
+    fits: Mapping[str, OLSResult] = field(default_factory=dict, repr=False)
+
+    def estimates(self, model: str = "direct", cov_type: str | None = None) -> Estimates:
+        """Coefficients of one path model, t on that model's residual df (R ``summary.lm``).
+
+        ``model`` is ``"total"`` (``y ~ x``, path c), ``"a"`` (``m ~ x``) or
+        ``"direct"`` (``y ~ x + m``, paths c' and b); covariates are in each.
+        """
+        if model not in self.fits:
+            raise ModelError(
+                f"mediation has path models {sorted(self.fits)}, not {model!r}",
+                fix="use 'total', 'a' or 'direct'",
+            )
+        return self.fits[model].estimates(cov_type)
 
     def to_frame(self) -> pd.DataFrame:
         """The three-step table: ``step, path, outcome, predictor, coef, se, t, p,
@@ -516,6 +531,7 @@ def mediation(
         n=n,
         n_dropped=design.n_dropped,
         paths=paths,
+        fits={"total": fit_total, "a": fit_a, "direct": fit_direct},
         a=a,
         b=b,
         c=c,

@@ -28,7 +28,9 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
-from smekit.analysis.design import BLOCK_ROWS, INTERCEPT, Design, require_finite, tsqr_r
+from smekit.analysis.design import INTERCEPT, Design, require_finite
+from smekit.analysis.estimates import Estimates
+from smekit.analysis.lstsq import BLOCK_ROWS, fit_r
 from smekit.analysis.report_values import jsonable as _jsonable
 from smekit.analysis.report_values import series_dict as _series_dict
 from smekit.core.errors import ModelError
@@ -148,6 +150,38 @@ class OLSResult:
         """BIC counting the error variance as a parameter (R ``BIC(lm)``)."""
         return -2.0 * self.llf + math.log(self.nobs) * (self.k + 1)
 
+    def estimates(self, cov_type: str | None = None) -> Estimates:
+        """The coefficient table with classical (default) or HC3 standard errors.
+
+        Inference is on the t distribution with ``df_resid`` degrees of freedom
+        in both cases (R ``summary.lm``; ``lmtest::coeftest(fit, vcovHC(fit, "HC3"))``).
+
+        Parameters
+        ----------
+        cov_type
+            ``"classical"`` (default) or ``"HC3"``.
+        """
+        kind = "classical" if cov_type is None else str(cov_type)
+        if kind.lower() == "classical":
+            bse, kind = self.bse, "classical"
+        elif kind.upper() == "HC3":
+            bse, kind = self.bse_hc3, "HC3"
+        else:
+            raise ModelError(
+                f"OLS standard errors are 'classical' or 'HC3', not {cov_type!r}",
+                fix="use cov_type='classical' or cov_type='HC3'",
+            )
+        return Estimates(
+            self.params,
+            bse,
+            "t",
+            self.df_resid,
+            cov_type=kind,
+            nobs=self.nobs,
+            stats={"R²": self.rsquared, "Adj. R²": self.rsquared_adj},
+            alpha=self.alpha,
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """One row per term: coef, se, se_hc3, t, p, ci_low, ci_high, std_beta."""
         ci = self.conf_int()
@@ -191,36 +225,14 @@ class OLSResult:
         }
 
 
-def _check_rank(r: np.ndarray, names: list[str], n: int, formula: str) -> None:
-    """Refuse columns that add (numerically) nothing to the columns before them.
-
-    ``|R_jj| / ||x_j||`` is the sine of the angle between column ``j`` and the
-    span of the earlier columns, so the test does not depend on column scales.
-    """
-    col_norm = np.sqrt((r * r).sum(axis=0))
-    k = r.shape[1]
-    tol = 10.0 * max(n, k) * np.finfo(float).eps
-    for j in range(k):
-        if col_norm[j] == 0.0:
-            raise ModelError(
-                f"term '{names[j]}' is zero in every row",
-                where=formula,
-                fix="drop it from the formula",
-            )
-        if abs(r[j, j]) <= tol * col_norm[j]:
-            raise ModelError(
-                f"term '{names[j]}' is perfectly collinear with earlier terms",
-                where=formula,
-                fix="drop it or one of the variables it is a combination of",
-            )
-
-
 def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     """Fit a linear model by ordinary least squares.
 
-    Coefficients come from the Householder QR decomposition ``X = QR``
-    (LAPACK ``dgeqrf`` through ``numpy.linalg.qr``, applied to row blocks of
-    ``[X | y]``): ``b = R^-1 Q'y``. Leverages are the row sums of ``Q**2`` with
+    Coefficients come from the Householder QR decomposition ``X = QR`` of the
+    least-squares engine (:mod:`smekit.analysis.lstsq`: LAPACK ``dgeqrf`` on
+    row blocks of ``[X | y]``, R's ``lm`` rank rule): ``b = R^-1 Q'y``; the
+    factor is the one :func:`~smekit.analysis.design.build_design` computed
+    for its rank check. Leverages are the row sums of ``Q**2`` with
     ``Q = X R^-1`` formed one row block at a time; the HC3
     covariance (MacKinnon & White, 1985) is
     ``R^-1 Q' diag(e_i^2 / (1 - h_i)^2) Q R^-T``, computed without any
@@ -269,11 +281,8 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     names = list(design.names)
     has_intercept = INTERCEPT in names
 
-    r_aug = tsqr_r(design.X, y)
-    r, qty = r_aug[:k, :k], r_aug[:k, k]
-    _check_rank(r, names, n, design.formula)
-
-    params = scipy.linalg.solve_triangular(r, qty, check_finite=False)
+    fit = fit_r(design.r_aug, n, names, where=design.formula)
+    r, params = fit.r_factor, fit.coef
     fitted = design.X @ params
     resid = y - fitted
     ssr = float(resid @ resid)
@@ -300,16 +309,13 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
         )
 
     sigma2 = ssr / df_resid
-    r_inv = scipy.linalg.solve_triangular(r, np.eye(k), check_finite=False)
-    xtx_inv = r_inv @ r_inv.T
+    r_inv, xtx_inv = fit.r_inv, fit.xtx_inv
     bse = np.sqrt(np.diag(xtx_inv) * sigma2)
     tvalues = params / bse
     pvalues = 2.0 * stats.t.sf(np.abs(tvalues), df_resid)
 
-    leverage = np.empty(n)
-    for start in range(0, n, BLOCK_ROWS):  # Q = X R^-1, one row block at a time
-        qb = design.X[start : start + BLOCK_ROWS] @ r_inv
-        leverage[start : start + BLOCK_ROWS] = np.einsum("ij,ij->i", qb, qb)
+    q = design.X @ r_inv  # Q = X R^-1, formed once and kept (influence, RESET, DW use it)
+    leverage = np.einsum("ij,ij->i", q, q)
     notes: list[str] = []
     one_minus_h = 1.0 - leverage
     at_one = one_minus_h <= 1e-10
@@ -323,8 +329,8 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     else:
         weights = (resid / one_minus_h) ** 2
         meat = np.zeros((k, k))
-        for start in range(0, n, BLOCK_ROWS):  # row blocks: no n x k temporary
-            qb = design.X[start : start + BLOCK_ROWS] @ r_inv
+        for start in range(0, n, BLOCK_ROWS):  # row blocks: no second n x k temporary
+            qb = q[start : start + BLOCK_ROWS]
             meat += qb.T @ (qb * weights[start : start + BLOCK_ROWS, None])
         cov_hc3 = r_inv @ meat @ r_inv.T
     bse_hc3 = np.sqrt(np.diag(cov_hc3))
@@ -348,7 +354,7 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
     def series(v: np.ndarray) -> pd.Series:
         return pd.Series(np.asarray(v, dtype=np.float64), index=pd.Index(names, dtype=object))
 
-    return OLSResult(
+    result = OLSResult(
         design=design,
         params=series(params),
         bse=series(bse),
@@ -376,3 +382,5 @@ def fit_ols(design: Design, *, alpha: float = 0.05) -> OLSResult:
         alpha=float(alpha),
         notes=tuple(notes),
     )
+    result.__dict__["q_factor"] = q  # the cached ``q_factor``, already formed
+    return result

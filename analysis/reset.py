@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
+from smekit.analysis.lstsq import RANK_TOL
 from smekit.analysis.ols import OLSResult
 from smekit.analysis.report_values import format_p as _format_p
 from smekit.analysis.report_values import jsonable as _jsonable
@@ -144,8 +145,7 @@ def reset_test(ols: OLSResult, powers: Sequence[int] = (2, 3)) -> ResetResult:
     q = ols.q_factor
     z -= q @ (q.T @ z)
     q2, r2 = scipy.linalg.qr(z, mode="economic", check_finite=False)
-    tol = 1e-7
-    if (np.abs(np.diag(r2)) <= tol * norms).any():
+    if (np.abs(np.diag(r2)) <= RANK_TOL * norms).any():  # the engine's rank rule
         raise ModelError(
             "RESET is undefined: powers of the fitted values are linear combinations of "
             "the terms (the fitted values take too few distinct values)",

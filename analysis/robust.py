@@ -35,13 +35,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
 
-from smekit.analysis.design import INTERCEPT, Design, require_finite
+from smekit.analysis.design import Design, require_finite
+from smekit.analysis.estimates import Estimates
+from smekit.analysis.lad import kernel_cov, lad_preprocessed
+from smekit.analysis.lstsq import fit_r, lstsq
 from smekit.analysis.report_values import series_dict as _series_dict
 from smekit.core.errors import ModelError
 
-_BLOCK = 8_192
 _MAD_CONSTANT = 0.6745
 
 
@@ -73,9 +75,10 @@ class RobustResult:
         Tuning constant of the psi function (``k`` or ``c``), ``None`` for the
         median.
     pvalue_reference
-        Distribution of the p-values: ``"normal"`` (M-estimators, as in
-        statsmodels ``RLM``) or ``"t"`` with ``n - p`` degrees of freedom
-        (median regression, as in statsmodels ``QuantReg``).
+        Distribution of the p-values and intervals: ``"normal"`` (M-estimators,
+        as statsmodels ``RLM``; ``MASS::summary.rlm`` prints t values without
+        p-values) or ``"t"`` with ``n - p`` degrees of freedom (median
+        regression, as ``quantreg::summary.rq`` and statsmodels ``QuantReg``).
     """
 
     method: str
@@ -90,6 +93,38 @@ class RobustResult:
     n: int
     tuning: float | None = None
     pvalue_reference: str = "normal"
+
+    @property
+    def df_resid(self) -> int:
+        """``n - p``: the degrees of freedom of the median regression's t reference."""
+        return int(self.n - len(self.params))
+
+    def estimates(self, cov_type: str | None = None) -> Estimates:
+        """The coefficient table; p-values and intervals from :attr:`pvalue_reference`.
+
+        ``cov_type`` is ``"XtX"`` for the M-estimators (``summary.rlm``'s
+        ``method = "XtX"``) and ``"robust"`` for median regression (statsmodels'
+        kernel sandwich); asking for another raises :class:`ModelError`.
+        """
+        kind = "robust" if self.method == "median" else "XtX"
+        if cov_type is not None and cov_type != kind:
+            raise ModelError(
+                f"{self.method} regression reports {kind!r} standard errors, not {cov_type!r}"
+            )
+        t_ref = self.pvalue_reference == "t"
+        return Estimates(
+            self.params,
+            self.bse,
+            "t" if t_ref else "z",
+            self.df_resid if t_ref else None,
+            cov_type=kind,
+            nobs=self.n,
+            stats={"Scale": self.scale},
+        )
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Two-sided intervals from the same reference distribution as the p-values."""
+        return self.estimates().conf_int(alpha)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per term: term, coef, se, t, p."""
@@ -116,6 +151,9 @@ class RobustResult:
             "n_iter": int(self.n_iter),
             "converged": bool(self.converged),
             "tuning": None if self.tuning is None else float(self.tuning),
+            "conf_int": self.estimates().to_dict()["conf_int"],
+            "distribution": "t" if self.pvalue_reference == "t" else "z",
+            "df": self.df_resid if self.pvalue_reference == "t" else None,
         }
 
 
@@ -162,91 +200,18 @@ def _bisquare_deriv(c: float) -> Callable[[np.ndarray], np.ndarray]:
 # --------------------------------------------------------------------------- weighted least squares
 
 
-@dataclass(frozen=True)
-class _Standardiser:
-    """Columns of ``X`` as ``Z = (X - center) / scale``; the constant column is kept.
-
-    Cross-products of ``Z`` are far better conditioned than those of raw ``X``
-    (e.g. a calendar-year regressor next to the constant), so solving the
-    normal equations in ``Z`` keeps the accuracy of a QR solve for the designs
-    met in practice, at the cost of cross-products only.
-    """
-
-    center: np.ndarray
-    scale: np.ndarray
-    intercept: int | None
-
-    @classmethod
-    def of(cls, X: np.ndarray, names: list[str]) -> _Standardiser:
-        k = X.shape[1]
-        intercept = names.index(INTERCEPT) if INTERCEPT in names else None
-        center = np.zeros(k)
-        if intercept is not None:
-            center = X.mean(axis=0)
-            center[intercept] = 0.0
-        scale = np.sqrt(((X - center) ** 2).mean(axis=0)) if X.shape[0] <= _BLOCK else None
-        if scale is None:
-            acc = np.zeros(k)
-            for i in range(0, X.shape[0], _BLOCK):
-                acc += ((X[i : i + _BLOCK] - center) ** 2).sum(axis=0)
-            scale = np.sqrt(acc / X.shape[0])
-        scale = np.where(scale > 0, scale, 1.0)
-        if intercept is not None:
-            scale[intercept] = 1.0
-        return cls(center=center, scale=scale, intercept=intercept)
-
-    def gram(
-        self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``Z' W Z`` and ``Z' W y``, accumulated over row blocks."""
-        k = X.shape[1]
-        G = np.zeros((k, k))
-        h = np.zeros(k)
-        inv_scale = 1.0 / self.scale
-        for i in range(0, X.shape[0], _BLOCK):
-            Z = X[i : i + _BLOCK] - self.center
-            Z *= inv_scale
-            Zw = Z if w is None else Z * w[i : i + _BLOCK, None]
-            G += Zw.T @ Z
-            h += Zw.T @ y[i : i + _BLOCK]
-        return G, h
-
-    def to_original(self, beta_z: np.ndarray) -> np.ndarray:
-        """Coefficients of ``X`` from coefficients of ``Z``."""
-        beta = beta_z / self.scale
-        if self.intercept is not None:
-            others = np.arange(beta.size) != self.intercept
-            beta[self.intercept] = beta_z[self.intercept] - self.center[others] @ beta[others]
-        return beta
-
-    def transform_matrix(self) -> np.ndarray:
-        """``A`` with ``beta = A @ beta_z`` (for covariances: ``A C A'``)."""
-        k = self.scale.size
-        A = np.diag(1.0 / self.scale)
-        if self.intercept is not None:
-            others = np.arange(k) != self.intercept
-            A[self.intercept, others] = -self.center[others] / self.scale[others]
-        return A
-
-
-def _solve_spd(G: np.ndarray, h: np.ndarray, what: str) -> np.ndarray:
+def _wls(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, names: list[str], what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least squares by the engine's QR: coefficients and residuals ``y - X b``."""
     try:
-        factor = linalg.cho_factor(G, check_finite=False)
-    except linalg.LinAlgError:
+        fit = lstsq(X, y, w, names=names)
+    except ModelError:
         raise ModelError(
             f"{what}: the weighted design is singular (too many cases have zero weight)",
             fix="use the Huber estimator, or check the data for a cluster of extreme cases",
         ) from None
-    return linalg.cho_solve(factor, h, check_finite=False)
-
-
-def _wls(
-    std: _Standardiser, X: np.ndarray, y: np.ndarray, w: np.ndarray | None, what: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least squares: coefficients and residuals ``y - X b``."""
-    G, h = std.gram(X, y, w)
-    beta = std.to_original(_solve_spd(G, h, what))
-    return beta, y - X @ beta
+    return fit.coef, fit.resid
 
 
 # --------------------------------------------------------------------------- M-estimation
@@ -273,9 +238,9 @@ def _m_estimate(
     n, p = X.shape
     what = f"{method} regression of '{design.outcome}'"
     zero_scale = 1e-10 * float(np.sqrt(np.mean(y**2)))
-    std = _Standardiser.of(X, design.names)
-    G0, h0 = std.gram(X, y, None)
-    beta = std.to_original(_solve_spd(G0, h0, what))
+    names = list(design.names)
+    start = fit_r(design.r_aug, n, names, where=design.formula)  # least-squares start
+    beta = start.coef
     resid = y - X @ beta
     w = np.ones(n)
     scale = np.nan
@@ -293,7 +258,7 @@ def _m_estimate(
             )
         a /= scale
         w = weight(a)
-        beta, resid = _wls(std, X, y, w, what)
+        beta, resid = _wls(X, y, w, names, what)
         conv = np.sqrt(np.sum((old - resid) ** 2) / max(1e-20, float(np.sum(old**2))))
         done = bool(conv <= acc)
         if done:
@@ -319,12 +284,9 @@ def _m_estimate(
         )
     kappa = 1.0 + p * float(psiprime.var(ddof=1)) / (n * mn**2)
     stddev = np.sqrt(S) * kappa / mn
-    A = std.transform_matrix()
-    cov_unscaled = A @ linalg.inv(G0, check_finite=False) @ A.T
-    bse = stddev * np.sqrt(np.diag(cov_unscaled))
+    bse = stddev * np.sqrt(np.diag(start.xtx_inv))
     tvalues = beta / bse
     pvalues = 2.0 * stats.norm.sf(np.abs(tvalues))
-    names = list(design.names)
     return RobustResult(
         method=method,
         params=pd.Series(beta, index=names, name="coef"),
@@ -423,7 +385,13 @@ def fit_bisquare(
 # --------------------------------------------------------------------------- median regression
 
 
-def fit_median(design: Design, *, max_iter: int = 1000, p_tol: float = 1e-6) -> RobustResult:
+def fit_median(
+    design: Design,
+    *,
+    max_iter: int = 1000,
+    p_tol: float = 1e-6,
+    preprocess_above: int = 50_000,
+) -> RobustResult:
     """Median (least absolute deviation) regression.
 
     ``statsmodels.regression.quantile_regression.QuantReg(y, X).fit(q=0.5)``
@@ -445,6 +413,11 @@ def fit_median(design: Design, *, max_iter: int = 1000, p_tol: float = 1e-6) -> 
         From :func:`smekit.analysis.design.build_design`.
     max_iter, p_tol
         Passed to ``QuantReg.fit``.
+    preprocess_above
+        Above this many rows the fit uses the Portnoy-Koenker preprocessing of
+        :func:`smekit.analysis.lad.lad_preprocessed` (the same LAD solution
+        from a few reduced problems) and statsmodels' covariance formula at
+        that solution (:func:`smekit.analysis.lad.kernel_cov`).
 
     Returns
     -------
@@ -463,20 +436,29 @@ def fit_median(design: Design, *, max_iter: int = 1000, p_tol: float = 1e-6) -> 
     require_finite(design)
     X, y = design.X, design.y
     n, p = X.shape
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = QuantReg(y, X).fit(q=0.5, max_iter=max_iter, p_tol=p_tol)
-    converged = not any(
-        issubclass(c.category, (IterationLimitWarning, ConvergenceWarning)) for c in caught
-    )
+    reduced = None
+    if n > preprocess_above:
+        reduced = lad_preprocessed(X, y, max_iter=max_iter, p_tol=p_tol)
+    if reduced is not None:
+        converged, n_iter = reduced.converged, reduced.n_iter
+        beta = reduced.params
+        bse = np.sqrt(np.diag(kernel_cov(X, y, beta)))
+    else:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = QuantReg(y, X).fit(q=0.5, max_iter=max_iter, p_tol=p_tol)
+        converged = not any(
+            issubclass(c.category, (IterationLimitWarning, ConvergenceWarning)) for c in caught
+        )
+        n_iter = int(res.iterations)
+        beta = np.asarray(res.params, dtype=np.float64)
+        bse = np.asarray(res.bse, dtype=np.float64)
     if not converged:
         warnings.warn(
             f"median regression of '{design.outcome}' did not converge in {max_iter} iterations",
             RuntimeWarning,
             stacklevel=2,
         )
-    beta = np.asarray(res.params, dtype=np.float64)
-    bse = np.asarray(res.bse, dtype=np.float64)
     if not np.all(np.isfinite(bse)):
         raise ModelError(
             f"median regression of '{design.outcome}': standard errors are undefined",
@@ -495,7 +477,7 @@ def fit_median(design: Design, *, max_iter: int = 1000, p_tol: float = 1e-6) -> 
         pvalues=pd.Series(pvalues, index=names, name="p"),
         scale=float(np.median(np.abs(resid))) / _MAD_CONSTANT,
         weights=None,
-        n_iter=int(res.iterations),
+        n_iter=n_iter,
         converged=converged,
         n=n,
         tuning=None,

@@ -11,10 +11,10 @@ the fully interacted model (one model per group),
 on ``((G - 1) k, n - G k)`` degrees of freedom, which is R's
 ``anova(lm(y ~ x), lm(y ~ g * x))``.
 
-Every model is fitted from per-group cross-products accumulated in one pass
-over row blocks (:class:`smekit.analysis.interactions.CrossProducts`); the
-pooled model's cross-products are the exact parallel-axis combination of the
-groups', so no group's rows are copied as a whole.
+Every model is fitted by the blocked Householder QR of
+:mod:`smekit.analysis.lstsq` over the group's rows, selected one row block at
+a time; the pooled model comes from the QR of the groups' stacked triangular
+factors (exact, no rows needed), so no group's rows are copied as a whole.
 
 References
 ----------
@@ -34,13 +34,10 @@ import numpy as np
 import pandas as pd
 
 from smekit.analysis.design import INTERCEPT, Design, build_design, require_finite
-from smekit.analysis.interactions import (
-    CrossProducts,
-    FTest,
-    LinearFit,
-    fit_cross_products,
-    nested_f_test,
-)
+from smekit.analysis.estimates import Estimates
+from smekit.analysis.linear_fit import LinearFit, factor_blocks, fit_factor
+from smekit.analysis.lstsq import stack_r
+from smekit.analysis.nested_f import FTest, nested_f_test
 from smekit.core.errors import ModelError
 
 _BLOCK = 8_192
@@ -87,6 +84,14 @@ class SubgroupResult:
     min_size: int
     n: int
     n_dropped: int
+
+    def estimates(self, level: str) -> Estimates:
+        """The coefficient table of one estimated level (t on that model's df)."""
+        if level not in self.fits:
+            raise ModelError(
+                f"level {level!r} was not estimated", fix=f"estimated levels: {list(self.levels)}"
+            )
+        return self.fits[level].estimates()
 
     def to_frame(self) -> pd.DataFrame:
         """The per-level coefficient table."""
@@ -286,7 +291,7 @@ def subgroup_models(
         return blocks
 
     fits: dict[str, LinearFit] = {}
-    parts: list[CrossProducts] = []
+    parts: list[np.ndarray] = []
     used: list[int] = []
     skipped = []
     for g, label in enumerate(label_of):
@@ -298,13 +303,13 @@ def subgroup_models(
             reason = f"{n_g} rows, fewer than min_size = {min_size}"
         else:
             blocks = blocks_for({g})
-            cp = CrossProducts.accumulate(blocks, slope_idx.size, intercept)
+            r_aug, _ = factor_blocks(blocks, intercept)
             try:
-                fits[label] = fit_cross_products(cp, names, alpha=alpha, blocks=blocks)
+                fits[label] = fit_factor(r_aug, n_g, names, intercept, alpha=alpha)
             except ModelError as exc:
                 reason = exc.what
             else:
-                parts.append(cp)
+                parts.append(r_aug)
                 used.append(g)
         if reason is not None:
             skipped.append({"level": label, "n": n_g, "reason": reason})
@@ -319,9 +324,8 @@ def subgroup_models(
             fix=f"each level needs at least {max(min_size, k + 1)} rows with every term varying; "
             "merge small levels or lower min_size",
         )
-    pooled = fit_cross_products(
-        CrossProducts.pool(parts), names, alpha=alpha, blocks=blocks_for(set(used))
-    )
+    n_pooled = int(sum(counts[g] for g in used))
+    pooled = fit_factor(stack_r(parts), n_pooled, names, intercept, alpha=alpha)
     n_used = int(sum(counts[g] for g in used))
     ssr_groups = float(sum(fits[label_of[g]].ssr for g in used))
     test = nested_f_test(pooled.ssr, n_used - k, ssr_groups, n_used - len(used) * k)

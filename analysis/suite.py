@@ -18,7 +18,8 @@ smekit.analysis.interactions, smekit.analysis.subgroups, smekit.analysis.mediati
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,17 +78,22 @@ class RegressionSuite:
     mediations
         Mediation analyses, one per requested (x, m) pair.
     warnings
-        Plain-language notes collected from the parts.
+        Plain-language notes collected from the parts, each once (including one
+        line per skipped part).
+    skipped
+        Parts that could not be computed on these data, with the reason
+        (``{"reset": "RESET needs more than 6 rows ..."}``); their fields are None.
+        Only the OLS fit itself failing stops the suite.
     """
 
     design: Design = field(repr=False)
     ols: OLSResult = field(repr=False)
-    assumptions: AssumptionReport = field(repr=False)
-    collinearity: CollinearityResult = field(repr=False)
-    reset: ResetResult = field(repr=False)
-    influence: InfluenceResult = field(repr=False)
-    refit: OLSResult = field(repr=False)
-    huber: RobustResult = field(repr=False)
+    assumptions: AssumptionReport | None = field(repr=False)
+    collinearity: CollinearityResult | None = field(repr=False)
+    reset: ResetResult | None = field(repr=False)
+    influence: InfluenceResult | None = field(repr=False)
+    refit: OLSResult | None = field(repr=False)
+    huber: RobustResult | None = field(repr=False)
     bisquare: RobustResult | None = field(default=None, repr=False)
     median: RobustResult | None = field(default=None, repr=False)
     interactions: InteractionResult | None = field(default=None, repr=False)
@@ -95,6 +101,7 @@ class RegressionSuite:
     subgroups: SubgroupResult | None = field(default=None, repr=False)
     mediations: tuple[MediationResult, ...] = field(default=(), repr=False)
     warnings: tuple[str, ...] = ()
+    skipped: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -120,25 +127,18 @@ class RegressionSuite:
                 )
             )
 
-        for name, fit in (("OLS", self.ols), ("OLS without flagged", self.refit)):
-            ci = fit.conf_int()
-            add(name, fit.params, fit.bse, fit.pvalues, ci["lower"], ci["upper"])
-        for name, rob in (
+        for name, fit in (
+            ("OLS", self.ols),
+            ("OLS without flagged", self.refit),
             ("Huber", self.huber),
             ("Bisquare", self.bisquare),
             ("Median", self.median),
         ):
-            if rob is None:
+            if fit is None:
                 continue
-            z = 1.959963984540054
-            add(
-                name,
-                rob.params,
-                rob.bse,
-                rob.pvalues,
-                rob.params - z * rob.bse,
-                rob.params + z * rob.bse,
-            )
+            est = fit.estimates()
+            ci = est.conf_int()
+            add(name, est.params, est.bse, est.pvalues, ci["lower"], ci["upper"])
         if self.subgroups is not None:
             t = self.subgroups.table
             for level, sub in t.groupby("level", sort=False):
@@ -163,9 +163,10 @@ class RegressionSuite:
             model_column(self.ols, "OLS"),
             model_column(self.ols, "OLS (HC3)", se="bse_hc3"),
         ]
-        if self.refit is not self.ols:
+        if self.refit is not None and self.refit is not self.ols:
             cols.append(model_column(self.refit, "OLS w/o flagged"))
-        cols.append(model_column(self.huber, "Huber M"))
+        if self.huber is not None:
+            cols.append(model_column(self.huber, "Huber M"))
         if self.bisquare is not None:
             cols.append(model_column(self.bisquare, "Bisquare"))
         if self.median is not None:
@@ -213,32 +214,41 @@ class RegressionSuite:
         )
         return RegressionTable(body=table.body, footer=table.footer, title=table.title, note=note)
 
-    def robust_comparison(self) -> pd.DataFrame:
+    def robust_comparison(self) -> pd.DataFrame | None:
         """OLS against Huber: each coefficient's difference in OLS standard errors."""
-        return compare_ols_robust(self.ols, self.huber)
+        return None if self.huber is None else compare_ols_robust(self.ols, self.huber)
 
-    def refit_comparison(self) -> pd.DataFrame:
+    def refit_comparison(self) -> pd.DataFrame | None:
+        if self.refit is None:
+            return None
         return compare_models(self.ols, self.refit, labels=("full", "without_flagged"))
 
     # -- JSON ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready results; the schema is documented in the README (``smekit regress``)."""
         ols = self.ols.to_dict()
+        ols["hc3"] = self.ols.estimates("HC3").to_dict()
+
+        def part(value: Any) -> Any:
+            return None if value is None else value.to_dict()
+
+        coll = part(self.collinearity)
         out: dict[str, Any] = {
             "formula": self.design.formula,
             "n": self.ols.nobs,
             "n_dropped": self.design.n_dropped,
             "ols": ols,
-            "vif": self.collinearity.to_dict()["vif"],
-            "collinearity": self.collinearity.to_dict(),
-            "reset": self.reset.to_dict(),
-            "assumptions": self.assumptions.to_dict(),
-            "influence": self.influence.to_dict(),
-            "refit_without_flagged": self.refit.to_dict(),
-            "huber": self.huber.to_dict(),
+            "vif": None if coll is None else coll["vif"],
+            "collinearity": coll,
+            "reset": part(self.reset),
+            "assumptions": part(self.assumptions),
+            "influence": part(self.influence),
+            "refit_without_flagged": part(self.refit),
+            "huber": part(self.huber),
             "warnings": list(self.warnings),
+            "skipped": dict(self.skipped),
         }
-        bp = out["assumptions"].get("breusch_pagan")
+        bp = (out["assumptions"] or {}).get("breusch_pagan")
         if bp is not None:
             out["breusch_pagan"] = {"lm": bp["lm"], "pvalue": bp["pvalue"], "df": bp.get("df")}
         if self.bisquare is not None:
@@ -330,18 +340,52 @@ def run_suite(
     """
     design = build_design(data, formula, id_column, source=source)
     notes: list[str] = []
+    skipped: dict[str, str] = {}
     if design.n_dropped:
         notes.append(f"{design.n_dropped} rows dropped by listwise deletion (missing values).")
     ols = fit_ols(design)
     notes.extend(ols.notes)
-    assumptions = check_assumptions(ols, seed=seed)
-    coll = collinearity(ols)
-    reset = reset_test(ols, powers=tuple(reset_powers))
-    infl = influence(ols)
-    refit = refit_without_flagged(ols, infl)
-    huber = fit_huber(design, k=huber_k)
-    bisq = fit_bisquare(design) if alternatives else None
-    med = fit_median(design) if alternatives else None
+
+    def optional(name: str, label: str, fit: Callable[[], Any]) -> Any:
+        """Run one optional part; on failure record why and go on without it."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            reason = None
+            try:
+                value = fit()
+            except (ModelError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
+                reason = exc.what if isinstance(exc, ModelError) else str(exc)
+                value = None
+        notes.extend(str(w.message) for w in caught)
+        if reason is not None:
+            skipped[name] = reason
+            notes.append(f"{label} skipped: {reason}")
+        return value
+
+    assumptions = optional(
+        "assumptions", "Assumption tests", lambda: check_assumptions(ols, seed=seed)
+    )
+    coll = optional("collinearity", "Collinearity diagnostics", lambda: collinearity(ols))
+    reset = optional("reset", "RESET", lambda: reset_test(ols, powers=tuple(reset_powers)))
+    infl = optional("influence", "Influence measures", lambda: influence(ols))
+    refit = None
+    if infl is not None:
+        refit = optional(
+            "refit_without_flagged",
+            "Refit without flagged cases",
+            lambda: refit_without_flagged(ols, infl),
+        )
+    huber = optional("huber", "Huber regression", lambda: fit_huber(design, k=huber_k))
+    bisq = (
+        optional("bisquare", "Bisquare regression", lambda: fit_bisquare(design))
+        if alternatives
+        else None
+    )
+    med = (
+        optional("median", "Median regression", lambda: fit_median(design))
+        if alternatives
+        else None
+    )
 
     inter = None
     slope = None
@@ -355,29 +399,45 @@ def run_suite(
                 where=source,
                 fix=f"choose among {design.predictors}",
             )
-        inter = interaction_model(design, design.outcome, predictors, pairs=pairs, center=center)
-        focal, moderator = slopes or pairs[0]
-        slope = simple_slopes(inter, focal, moderator)
+        inter = optional(
+            "interactions",
+            "Interaction model",
+            lambda: interaction_model(
+                design, design.outcome, predictors, pairs=pairs, center=center
+            ),
+        )
+        if inter is not None:
+            focal, moderator = slopes or pairs[0]
+            slope = optional(
+                "simple_slopes", "Simple slopes", lambda: simple_slopes(inter, focal, moderator)
+            )
 
     groups = None
     if subgroup is not None:
         if subgroup not in data.columns:
             raise ModelError(f"subgroup column '{subgroup}' not found", where=source)
-        groups = subgroup_models(
-            data,
-            design,
-            subgroup,
-            min_size=min_group_size,
-            id_column=id_column,
-            labels=subgroup_labels,
-            source=source,
+        groups = optional(
+            "subgroups",
+            f"Subgroup models by '{subgroup}'",
+            lambda: subgroup_models(
+                data,
+                design,
+                subgroup,
+                min_size=min_group_size,
+                id_column=id_column,
+                labels=subgroup_labels,
+                source=source,
+            ),
         )
-        notes.extend(groups.warnings)
+        if groups is not None:
+            notes.extend(groups.warnings)
 
     meds = []
-    for spec in mediations:
-        meds.append(
-            mediation(
+    for i, spec in enumerate(mediations):
+        med_fit = optional(
+            f"mediation_{i + 1}",
+            f"Mediation {spec['x']} -> {spec['m']}",
+            lambda spec=spec: mediation(
                 data,
                 spec["x"],
                 spec["m"],
@@ -387,8 +447,10 @@ def run_suite(
                 seed=seed,
                 id_column=id_column,
                 source=source,
-            )
+            ),
         )
+        if med_fit is not None:
+            meds.append(med_fit)
     return RegressionSuite(
         design=design,
         ols=ols,
@@ -404,5 +466,6 @@ def run_suite(
         slopes=slope,
         subgroups=groups,
         mediations=tuple(meds),
-        warnings=tuple(notes),
+        warnings=tuple(dict.fromkeys(notes)),
+        skipped=skipped,
     )

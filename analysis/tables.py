@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smekit.analysis.estimates import Estimates, as_estimates
 from smekit.survey.descriptives import stars
 
 STAR_NOTE = "* p < .05, ** p < .01, *** p < .001"
@@ -40,17 +41,43 @@ class ModelColumn:
     stats: Mapping[str, float | int | str] = field(default_factory=dict)
 
 
-def model_column(result: Any, name: str, *, se: str = "bse") -> ModelColumn:
-    """Make a column from any fitted result with ``params`` and standard errors.
+def model_column(
+    result: Any, name: str, *, se: str = "bse", cov_type: str | None = None
+) -> ModelColumn:
+    """Make a table column from a fitted model.
 
-    Reads ``params``, ``se`` (attribute name; ``"bse_hc3"`` for robust SEs),
-    ``pvalues`` when present, and ``nobs``/``rsquared``/``rsquared_adj``/``scale``
-    for the footer when present.
+    Parameters
+    ----------
+    result
+        An :class:`~smekit.analysis.estimates.Estimates`, or any result with an
+        ``estimates`` attribute or method returning one (every model in
+        :mod:`smekit.analysis`). Other objects with ``params`` and standard
+        errors are read attribute by attribute (``se`` names the attribute,
+        ``pvalues``/``nobs``/``rsquared``/``rsquared_adj``/``scale`` when present).
+    name
+        Column heading.
+    se
+        ``"bse"`` or ``"bse_hc3"`` (the latter asks for ``cov_type="HC3"``).
+    cov_type
+        Covariance type asked of ``result.estimates(cov_type)``.
     """
+    if cov_type is None and se == "bse_hc3":
+        cov_type = "HC3"
+    if isinstance(result, Estimates) or getattr(result, "estimates", None) is not None:
+        est = as_estimates(result, cov_type)
+        footer: dict[str, float | int | str] = {}
+        if est.nobs is not None:
+            footer["N"] = int(est.nobs)
+        for key, value in est.stats.items():
+            if isinstance(value, str) or (value is not None and np.isfinite(value)):
+                footer[key] = value
+        return ModelColumn(
+            name=name, params=est.params, se=est.bse, pvalues=est.pvalues, stats=footer
+        )
     params = pd.Series(result.params)
     errors = pd.Series(getattr(result, se))
     pvalues = getattr(result, "pvalues", None)
-    footer: dict[str, float | int | str] = {}
+    footer = {}
     n = getattr(result, "nobs", None) or getattr(result, "n", None)
     if n is not None:
         footer["N"] = int(n)
@@ -223,7 +250,7 @@ def _fmt(value: float, digits: int) -> str:
 
 
 def regression_table(
-    models: Sequence[ModelColumn],
+    models: Sequence[ModelColumn] | Mapping[str, Any],
     *,
     terms: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
@@ -236,7 +263,9 @@ def regression_table(
     Parameters
     ----------
     models
-        Columns, e.g. ``[model_column(ols, "OLS"), model_column(huber, "Huber")]``.
+        Columns, e.g. ``[model_column(ols, "OLS"), model_column(huber, "Huber")]``,
+        or a mapping of column name to a result reporting
+        :class:`~smekit.analysis.estimates.Estimates` (``{"OLS": ols, "Huber": huber}``).
     terms
         Row order; default: terms in order of first appearance across models,
         with the intercept last.
@@ -251,6 +280,14 @@ def regression_table(
     """
     if not models:
         raise ValueError("a regression table needs at least one model")
+    if isinstance(models, Mapping):
+        models = [
+            m if isinstance(m, ModelColumn) else model_column(m, n) for n, m in models.items()
+        ]
+    elif any(not isinstance(m, ModelColumn) for m in models):
+        raise ValueError(
+            "pass ModelColumn objects (model_column(result, name)) or a mapping name -> result"
+        )
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ValueError(f"model names must be unique: {names}")

@@ -1,9 +1,15 @@
 """Benchmark: import + quality + scoring + reliability on 1,000,000 responses x 40 items.
 
-Run ``python bench/survey_pipeline.py [--rows N]``. The data file is generated once
-under ``bench/out/``; each measured step runs in a fresh process so its peak
-memory (max RSS) is its own. The baseline, measured in the same run, is a plain
-``pandas.read_csv`` of the same file.
+Run ``python bench/survey_pipeline.py [--rows N] [--blas-threads T]``. The data file is
+generated once under ``bench/out/``; each measured step runs in a fresh process so its
+peak memory (max RSS) is its own. The baseline, measured in the same run, is a plain
+``pandas.read_csv`` of the same file; smekit's time and peak memory are printed as
+multiples of it. Libraries are imported before the clock starts in both processes.
+BLAS (OpenBLAS/MKL) is limited to ``--blas-threads`` threads (default 1: the pipeline's
+matrices are k x k with k <= 40, and on a loaded 2-core machine two BLAS threads make
+the timings swing several-fold); the count in effect is printed.
+
+Goal (issue 11): at most 5x the time and 1.3x the peak memory of ``read_csv``.
 """
 
 from __future__ import annotations
@@ -69,19 +75,37 @@ def make_data(rows: int, path: Path, seed: int = 1) -> None:
     frame.to_csv(path, index=False, float_format="%.0f")
 
 
-def measure(step: str, data: Path, inst: Path) -> dict:
+def blas_threads() -> str:
+    """The BLAS libraries loaded and their thread counts, e.g. ``openblas: 1 thread``."""
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not blas:
+        return "no BLAS loaded"
+    return ", ".join(
+        f"{i['internal_api']}: {i['num_threads']} thread{'s' if i['num_threads'] != 1 else ''}"
+        for i in blas
+    )
+
+
+def measure(step: str, data: Path, inst: Path, threads: int) -> dict:
     """Run one step in this process and return its time and peak memory."""
-    t0 = time.perf_counter()
-    if step == "baseline_read_csv":
-        df = pd.read_csv(data)
-        n = len(df)
-    else:
+    from threadpoolctl import threadpool_limits
+
+    if step != "baseline_read_csv":
         from smekit.survey.instrument import load_instrument
         from smekit.survey.quality import check_quality
         from smekit.survey.reliability import reliability
         from smekit.survey.responses import read_responses
         from smekit.survey.scoring import score_constructs
-
+    limiter = threadpool_limits(limits=threads, user_api="blas")
+    blas = blas_threads()
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    if step == "baseline_read_csv":
+        df = pd.read_csv(data)
+        n = len(df)
+    else:
         instrument = load_instrument(inst)
         timings = {}
         t = time.perf_counter()
@@ -106,8 +130,17 @@ def measure(step: str, data: Path, inst: Path) -> dict:
         assert len(report.kept) + len(report.excluded) == n
         assert len(rel.scales) == N_CONSTRUCTS
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    limiter.restore_original_limits()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out = {"step": step, "rows": n, "seconds": round(seconds, 3), "peak_rss_mb": round(peak_mb, 1)}
+    out = {
+        "step": step,
+        "rows": n,
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
+        "peak_rss_mb": round(peak_mb, 1),
+        "blas": blas,
+    }
     if step != "baseline_read_csv":
         out["stages"] = {k: round(v, 3) for k, v in timings.items()}
     return out
@@ -116,13 +149,14 @@ def measure(step: str, data: Path, inst: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads (default 1)")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     data = OUT / f"survey_{args.rows}.csv"
     inst = OUT / "bench40.yaml"
     if args.step:
-        print(json.dumps(measure(args.step, data, inst)))
+        print(json.dumps(measure(args.step, data, inst, args.blas_threads)))
         return
     inst.write_text(json.dumps(instrument_yaml(), indent=1))  # JSON is valid YAML
     if not data.exists():
@@ -131,27 +165,38 @@ def main() -> None:
     results = []
     for step in ("baseline_read_csv", "pipeline"):
         proc = subprocess.run(
-            [sys.executable, __file__, "--rows", str(args.rows), "--step", step],
+            [
+                sys.executable,
+                __file__,
+                "--rows",
+                str(args.rows),
+                "--blas-threads",
+                str(args.blas_threads),
+                "--step",
+                step,
+            ],
             capture_output=True,
             text=True,
             check=True,
         )
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     base, pipe = results
-    print(f"survey pipeline, {pipe['rows']:,} responses x 40 items")
+    t_ratio = pipe["seconds"] / base["seconds"]
+    m_ratio = pipe["peak_rss_mb"] / base["peak_rss_mb"]
+    print(f"survey pipeline, {pipe['rows']:,} responses x 40 items; BLAS: {pipe['blas']}")
+    c_ratio = pipe["cpu_seconds"] / base["cpu_seconds"]
+    for label, r in (("baseline pandas.read_csv", base), ("import+quality+score+rel", pipe)):
+        print(
+            f"  {label} : {r['seconds']:7.2f} s wall, {r['cpu_seconds']:7.2f} s CPU, "
+            f"peak {r['peak_rss_mb']:6.0f} MB"
+        )
+    print(f"  stages (wall s): {pipe['stages']}")
     print(
-        f"  baseline pandas.read_csv : {base['seconds']:7.2f} s  peak {base['peak_rss_mb']:7.0f} MB"
+        f"  smekit / read_csv        : {t_ratio:.2f}x wall time ({c_ratio:.2f}x CPU time), "
+        f"{m_ratio:.2f}x peak memory"
     )
-    print(
-        f"  import+quality+score+rel : {pipe['seconds']:7.2f} s  peak {pipe['peak_rss_mb']:7.0f} MB"
-    )
-    print(f"  stages: {pipe['stages']}")
-    print(
-        f"  ratio to baseline        : {pipe['seconds'] / base['seconds']:.2f}x time, "
-        f"{pipe['peak_rss_mb'] / base['peak_rss_mb']:.2f}x memory"
-    )
-    ok = pipe["seconds"] < 20 and pipe["peak_rss_mb"] < 3072
-    print(f"  target (< 20 s, < 3 GB)  : {'met' if ok else 'NOT met'}")
+    ok = t_ratio <= 5 and m_ratio <= 1.3  # CPU time is printed for loaded machines
+    print(f"  goal (<= 5x time, <= 1.3x memory): {'met' if ok else 'NOT met'}")
     (OUT / "survey_pipeline.json").write_text(json.dumps(results, indent=2))
 
 

@@ -28,10 +28,19 @@ class Code(_Strict):
     id: Identifier
     name: str
     definition: str
-    include: list[str] = Field(min_length=1, description="When to apply the code")
+    include: list[str] = Field(default_factory=list, description="When to apply the code")
     exclude: list[str] = Field(default_factory=list, description="When not to apply it")
-    example: str
+    example: str = ""
     parent: Identifier | None = None
+    colour: str | None = Field(
+        default=None,
+        alias="color",
+        pattern=r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$",
+        description="Display colour as #RRGGBB (REFI-QDA ``color``)",
+    )
+    keywords: list[str] = Field(
+        default_factory=list, description="Words that suggest the code (for suggestions)"
+    )
     construct_id: Identifier | None = Field(
         default=None,
         alias="construct",
@@ -58,7 +67,36 @@ class Codebook(_Strict):
         unknown = sorted({c.parent for c in self.codes if c.parent and c.parent not in ids})
         if unknown:
             raise ValueError(f"parent codes not defined: {unknown}")
+        cycle = find_cycle({c.id: c.parent for c in self.codes})
+        if cycle:
+            raise ValueError(f"codes form a parent cycle: {' -> '.join(cycle)}")
         return self
+
+    def code(self, code_id: str) -> Code:
+        """The code with id ``code_id`` (KeyError when absent)."""
+        for c in self.codes:
+            if c.id == code_id:
+                return c
+        raise KeyError(code_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.codes]
+
+    def themes(self) -> list[Code]:
+        """Top-level codes (no parent), in file order."""
+        return [c for c in self.codes if c.parent is None]
+
+    def children(self, code_id: str | None) -> list[Code]:
+        """Codes whose parent is ``code_id`` (``None``: the themes)."""
+        return [c for c in self.codes if c.parent == code_id]
+
+    def theme_of(self, code_id: str) -> str:
+        """The top-level ancestor of a code (the code itself for a theme)."""
+        parents = {c.id: c.parent for c in self.codes}
+        while parents.get(code_id) is not None:
+            code_id = parents[code_id]
+        return code_id
 
     def to_frame(self) -> pd.DataFrame:
         """One row per code: id, name, parent, definition, include, exclude, example."""
@@ -67,6 +105,8 @@ class Codebook(_Strict):
                 "id": c.id,
                 "name": c.name,
                 "parent": c.parent,
+                "theme": self.theme_of(c.id),
+                "colour": c.colour,
                 "construct": c.construct_id,
                 "definition": c.definition,
                 "include": "; ".join(c.include),
@@ -76,6 +116,23 @@ class Codebook(_Strict):
             for c in self.codes
         ]
         return pd.DataFrame(rows)
+
+
+def find_cycle(parents: dict[str, str | None]) -> list[str]:
+    """The first parent cycle in a code → parent mapping, as a closed path (empty when none).
+
+    >>> find_cycle({"a": "b", "b": "a", "c": None})
+    ['a', 'b', 'a']
+    """
+    for start in parents:
+        seen: list[str] = []
+        node: str | None = start
+        while node is not None and node in parents:
+            if node in seen:
+                return [*seen[seen.index(node) :], node]
+            seen.append(node)
+            node = parents[node]
+    return []
 
 
 def load_codebook(path: str | Path) -> Codebook:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import platform
 import time
@@ -17,10 +18,35 @@ from smekit.study import Study
 
 
 def stages() -> list[Stage]:
-    """The analysis stages in run order: survey, then regression."""
-    from smekit.stages import regression, survey
+    """The analysis stages in run order.
 
-    return [*survey.STAGES, *regression.STAGES]
+    Survey (import, quality, scoring, descriptives), interviews (import,
+    pseudonymisation, codings, agreement), themes (clustering, theme table,
+    matrices), the regression suite, the panel and policy-evaluation analyses,
+    the joint display, benchmarking, and last the study report. Each stage
+    runs only when study.yaml asks for its part.
+    """
+    from smekit import stages as parts
+
+    order = (
+        "survey",
+        "interviews",
+        "themes",
+        "regression",
+        "panel",
+        "did",
+        "integration",
+        "benchmark",
+        "report",
+    )
+    out: list[Stage] = []
+    for name in order:
+        module = importlib.import_module(f"{parts.__name__}.{name}")
+        out.extend(module.STAGES)
+        if name == "panel":
+            # dynamic-panel GMM on the S2 panel needs the prepared panel of panel.prepare
+            out.extend(importlib.import_module(f"{parts.__name__}.did").GMM_STAGES)
+    return out
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -77,6 +103,29 @@ def _register_declared_inputs(ctx: RunContext) -> None:
             ctx.inputs[key] = path
 
 
+def validate_study(study: Study) -> dict[str, object]:
+    """Checks that need more than ``study.yaml`` itself, run before any stage.
+
+    Loads the instrument and checks every name ``regression:`` uses against it
+    (:func:`smekit.study.survey.check_names`), so a typo is reported against its
+    line in ``study.yaml`` before the survey stage has read a single response.
+
+    Returns
+    -------
+    Results to seed the run context with (the loaded ``instrument``).
+    """
+    cfg = study.config
+    if cfg.survey is None:
+        return {}
+    from smekit.study.survey import check_names
+    from smekit.survey.instrument import load_instrument, resolve_instrument
+
+    path = resolve_instrument(cfg.survey.instrument, base=study.root)
+    instrument = load_instrument(path)
+    check_names(cfg.survey, cfg.regression, instrument, study.where)
+    return {"instrument": instrument, "instrument_path": path}
+
+
 def run_study(
     study: Study,
     progress: Callable[[str, int, int], None] | None = None,
@@ -96,6 +145,7 @@ def run_study(
         In-memory results of each stage and the list of files written.
     """
     ctx = RunContext(study=study)
+    ctx.results.update(validate_study(study))
     study.results_dir.mkdir(parents=True, exist_ok=True)
     _register_declared_inputs(ctx)
     started = datetime.now(UTC)

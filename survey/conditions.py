@@ -207,7 +207,9 @@ def evaluate(expression: str, frame: pd.DataFrame, multiple: Iterable[str] = ())
             return out
         if isinstance(node, ast.Name):
             col = column(node.id)
-            return col.notna() & col.astype(bool)
+            present = col.notna()
+            # fill before casting: nullable integer columns cannot cast <NA> to bool
+            return present & col.where(present, 0).astype(bool)
         raise ConditionError(f"cannot evaluate {ast.dump(node)}")
 
     def compare(left: ast.AST, op: ast.cmpop, right: ast.AST) -> pd.Series:

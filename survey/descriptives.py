@@ -7,13 +7,49 @@ variables as mean, SD, min and max.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from smekit.survey.instrument import Instrument, ItemType
+
+
+def json_ready(value: Any) -> Any:
+    """A value made JSON-ready: NaN, infinity and ``<NA>`` become ``None``.
+
+    Handles nested dicts, lists and tuples, numpy scalars and arrays, and pandas
+    Series and DataFrames (as lists of records); the survey result types build
+    their ``to_dict()`` with it.
+
+    Examples
+    --------
+    >>> json_ready({"alpha": np.float64("nan"), "n": np.int64(3), "ci": (0.5, np.inf)})
+    {'alpha': None, 'n': 3, 'ci': [0.5, None]}
+    """
+    if isinstance(value, pd.DataFrame):
+        return [json_ready(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
 
 
 @dataclass(frozen=True)
@@ -36,6 +72,14 @@ class SampleProfile:
         """Both parts in one long table: variable, category, n, percent, mean, sd, min, max."""
         return pd.concat([self.categorical, self.numeric], ignore_index=True)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``n``, ``categorical`` and ``numeric`` as lists of records."""
+        return {
+            "n": int(self.n),
+            "categorical": json_ready(self.categorical),
+            "numeric": json_ready(self.numeric),
+        }
+
 
 def sample_profile(
     data: pd.DataFrame,
@@ -53,6 +97,29 @@ def sample_profile(
     variables
         Items to describe; default: every non-construct, non-text item except
         attention checks.
+
+    Returns
+    -------
+    SampleProfile
+        Percentages are of the respondents who answered the item
+        (``100 n_category / n_answered``); SD uses ``ddof = 1``.
+
+    Examples
+    --------
+    >>> from smekit.survey.instrument import Instrument
+    >>> inst = Instrument.model_validate({
+    ...     "kind": "questionnaire", "id": "x", "title": "x",
+    ...     "sections": [{"id": "s", "title": "s", "items": [
+    ...         {"id": "sector", "text": "Sector", "type": "single_choice", "choices": [
+    ...             {"value": 1, "label": "Retail"}, {"value": 2, "label": "Services"}]},
+    ...         {"id": "size", "text": "Employees", "type": "integer"}]}]})
+    >>> prof = sample_profile(pd.DataFrame({"sector": [1, 1, 2, None],
+    ...                                     "size": [10, 20, 30, None]}), inst)
+    >>> prof.categorical[["category", "n", "percent"]].round(1).to_dict("records")
+    [{'category': 'Retail', 'n': 2, 'percent': 66.7},
+     {'category': 'Services', 'n': 1, 'percent': 33.3}]
+    >>> prof.numeric[["n", "mean", "sd"]].to_dict("records")
+    [{'n': 3, 'mean': 20.0, 'sd': 10.0}]
     """
     if variables is None:
         variables = [
@@ -148,6 +215,15 @@ class CorrelationTable:
                 )
         return pd.DataFrame(rows, columns=["var1", "var2", "r", "p", "n"])
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``variables`` and the square ``r``, ``p``, ``n`` as nested mappings."""
+        return {
+            "variables": [str(c) for c in self.r.columns],
+            "r": json_ready(self.r.to_dict()),
+            "p": json_ready(self.p.to_dict()),
+            "n": json_ready(self.n.to_dict()),
+        }
+
     def starred(self, digits: int = 2) -> pd.DataFrame:
         """Lower-triangle table of r with stars (* p < .05, ** p < .01, *** p < .001)."""
         cols = list(self.r.columns)
@@ -171,6 +247,30 @@ def correlation_table(data: pd.DataFrame, columns: list[str] | None = None) -> C
 
     ``t = r sqrt((n - 2) / (1 - r^2))`` on ``n - 2`` degrees of freedom, with
     ``n`` the pairwise-complete count (as R ``cor.test``).
+
+    Parameters
+    ----------
+    data
+        One column per variable.
+    columns
+        Columns to correlate (default: every numeric column).
+
+    References
+    ----------
+    Anscombe, F. J. (1973). Graphs in statistical analysis. *The American
+    Statistician*, 27(1), 17-21.
+
+    Examples
+    --------
+    Anscombe's first data set: r = 0.816 (Anscombe, 1973); R
+    ``cor.test(x, y1)`` gives t = 4.2415, df = 9, p-value = 0.00217:
+
+    >>> x = [10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5]
+    >>> y1 = [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68]
+    >>> tab = correlation_table(pd.DataFrame({"x": x, "y1": y1}))
+    >>> r, p = float(tab.r.loc["y1", "x"]), float(tab.p.loc["y1", "x"])
+    >>> round(r, 3), round(p, 5), tab.starred().loc["y1", "x"]
+    (0.816, 0.00217, '0.82**')
     """
     frame = data[columns] if columns is not None else data.select_dtypes("number")
     frame = frame.astype("float64")

@@ -9,6 +9,13 @@ decimal mark is a comma), tab or pipe.
 Both detectors here are deterministic rules, so the same bytes always give the
 same answer whatever else is installed.
 
+A file that is UTF-8 except for a few lines (a row pasted in from a Windows
+spreadsheet) is read as UTF-8: :func:`decode_lines` decodes each line that is not
+valid UTF-8 with the encoding those lines alone are detected as, and returns their
+line numbers so the importer can report them. Nothing is decoded wholesale with a
+single-byte code page when most of the file is UTF-8, so ``"Société"`` never turns
+into ``"SociÃ©tÃ©"``.
+
 Example
 -------
 >>> detect_encoding("Société".encode("cp1252"))
@@ -81,9 +88,15 @@ def detect_encoding(raw: bytes) -> str:
     The rule, applied in order:
 
     1. a byte-order mark names the encoding (``utf-8-sig``, ``utf-16``, ``utf-32``);
-    2. bytes that are valid UTF-8 are ``utf-8`` (this includes plain ASCII);
-    3. bytes that decode as only one of GB18030 and Windows-1252 are that one;
-    4. bytes that decode as both are ``gb18030`` when at least half of their
+    2. UTF-16 without a byte-order mark (``utf-16-le``, ``utf-16-be``): in text made
+       mostly of ASCII every other byte is zero, the even ones for big-endian and
+       the odd ones for little-endian;
+    3. bytes that are valid UTF-8 are ``utf-8`` (this includes plain ASCII);
+    4. bytes that are valid UTF-8 on most of the lines holding non-ASCII bytes are
+       ``utf-8`` too: :func:`decode_lines` decodes the other lines with a fallback
+       and names them;
+    5. bytes that decode as only one of GB18030 and Windows-1252 are that one;
+    6. bytes that decode as both are ``gb18030`` when at least half of their
        double-byte characters lie in the GB2312 block (bytes 0xA1-0xFE), as Chinese
        text does, and ``cp1252`` otherwise.
 
@@ -111,11 +124,20 @@ def detect_encoding(raw: bytes) -> str:
     'gb18030'
     >>> detect_encoding(b"\\xef\\xbb\\xbfid,q1\\n")
     'utf-8-sig'
+    >>> detect_encoding("id,q1\\n1,2\\n".encode("utf-16-le"))
+    'utf-16-le'
+    >>> detect_encoding("Société\\nSociété\\n".encode() + "Société\\n".encode("cp1252"))
+    'utf-8'
     """
     for bom, name in _BOMS:
         if raw.startswith(bom):
             return name
+    utf16 = _utf16_without_bom(raw)
+    if utf16:
+        return utf16
     if _decodes(raw, "utf-8"):
+        return "utf-8"
+    if _mostly_utf8(raw):
         return "utf-8"
     gb = _decodes(raw, "gb18030")
     latin = _decodes(raw, "cp1252")
@@ -132,6 +154,105 @@ def detect_encoding(raw: bytes) -> str:
         f"0x{raw[offset]:02x} on line {line} is not a Windows-1252 character",
         fix="pass encoding=... with the encoding the file was saved in",
     )
+
+
+def _decodes_fully(raw: bytes, encoding: str) -> bool:
+    """Whether ``raw`` decodes strictly, to its last byte."""
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf16_without_bom(raw: bytes, sample: int = 4096) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when every other byte of the sample is zero."""
+    head = raw[: sample - sample % 2]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2], head[1::2]
+    n = len(odd)
+    zero_even, zero_odd = even.count(0) / n, odd.count(0) / n
+    if zero_odd >= 0.6 and zero_even <= 0.05:
+        name = "utf-16-le"
+    elif zero_even >= 0.6 and zero_odd <= 0.05:
+        name = "utf-16-be"
+    else:
+        return None
+    return name if _decodes(raw, name) else None
+
+
+def _non_ascii_lines(raw: bytes) -> list[tuple[int, bytes]]:
+    """(1-based line number, line) of the lines holding a byte above 0x7f."""
+    if raw.isascii():
+        return []
+    return [(k, line) for k, line in enumerate(raw.split(b"\n"), start=1) if not line.isascii()]
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """Whether more of the non-ASCII lines decode as UTF-8 than do not."""
+    good = bad = 0
+    for _, line in _non_ascii_lines(raw):
+        if _decodes_fully(line, "utf-8"):
+            good += 1
+        else:
+            bad += 1
+    return good > bad
+
+
+def decode_lines(raw: bytes, where: str) -> tuple[str, list[tuple[int, str]]]:
+    """Decode mostly-UTF-8 bytes line by line, with a fallback for the lines that fail.
+
+    Each line that is not valid UTF-8 is decoded with the encoding
+    :func:`detect_encoding` finds for those lines alone (``cp1252`` or
+    ``gb18030``); the others are UTF-8.
+
+    Parameters
+    ----------
+    raw
+        The file's bytes.
+    where
+        The file name used in error messages.
+
+    Returns
+    -------
+    text, fallback
+        The decoded text and, for each line decoded with the fallback, its 1-based
+        line number and the encoding used.
+
+    Raises
+    ------
+    DataError
+        When a line decodes with no known encoding; the message names its line.
+
+    Examples
+    --------
+    >>> raw = "a,Société\\n".encode() + "b,Société\\n".encode("cp1252")
+    >>> decode_lines(raw, "x.csv")
+    ('a,Société\\nb,Société\\n', [(2, 'cp1252')])
+    """
+    bad = [(k, line) for k, line in _non_ascii_lines(raw) if not _decodes_fully(line, "utf-8")]
+    if not bad:
+        return decode(raw, "utf-8", where), []
+    joined = b"\n".join(line for _, line in bad)
+    try:
+        fallback = detect_encoding(joined)
+    except DataError:
+        fallback = "cp1252"
+    if fallback in ("utf-8", "utf-8-sig"):
+        fallback = "cp1252"
+    failed = [k for k, line in bad if not _decodes_fully(line, fallback)]
+    if failed:
+        shown = ", ".join(str(k) for k in failed[:10])
+        raise DataError(
+            f"lines {shown} are neither UTF-8 (like the rest of the file) nor {fallback}",
+            where=where,
+            fix="save the file again as UTF-8, or pass encoding=... with its encoding",
+        )
+    lines = raw.split(b"\n")
+    for k, _ in bad:
+        lines[k - 1] = lines[k - 1].decode(fallback).encode("utf-8")
+    return b"\n".join(lines).decode("utf-8"), [(k, fallback) for k, _ in bad]
 
 
 def _first_bad_byte(raw: bytes, encoding: str) -> int:

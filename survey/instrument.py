@@ -120,6 +120,12 @@ class Item(_Strict):
         default=None, alias="construct", description="Construct this item measures"
     )
     attention_check: AttentionCheck | None = None
+    column: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Column that holds this item in response files, when it is not the item "
+        "id (e.g. LimeSurvey's 'q1[vis1]' or an agency's 'Q12a')",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Item:
@@ -219,6 +225,7 @@ class Instrument(_Strict):
     @model_validator(mode="after")
     def _cross_check(self) -> Instrument:
         seen: set[str] = set()
+        columns: dict[str, str] = {}
         construct_ids = {c.id for c in self.constructs}
         if len(construct_ids) != len(self.constructs):
             raise ValueError("construct ids must be unique")
@@ -226,6 +233,13 @@ class Instrument(_Strict):
             if item.id in seen:
                 raise ValueError(f"item id '{item.id}' is used twice")
             seen.add(item.id)
+            if item.column is not None:
+                if item.column in columns:
+                    raise ValueError(
+                        f"items '{columns[item.column]}' and '{item.id}' name the same "
+                        f"column '{item.column}'"
+                    )
+                columns[item.column] = item.id
             if item.scale and item.scale not in self.scales:
                 raise ValueError(f"item '{item.id}' uses unknown scale '{item.scale}'")
             if isinstance(item.choices, str) and item.choices not in self.choice_lists:

@@ -3,17 +3,31 @@
 A construct's score is the mean (or prorated sum) of its items after reverse
 coding, computed only for respondents who answered at least ``min_valid`` of
 them; others get a missing score, counted in ``n_valid``.
+
+Coded items may arrive as float, numpy integer (``int8``) or nullable integer
+(``Int8``) columns. The recoded items keep their dtype and share memory with
+the input wherever nothing changes (no invalid code, not reverse-coded), so
+scoring a million respondents does not hold a second float copy of the items.
+
+References
+----------
+Schafer, J. L., & Graham, J. W. (2002). Missing data: Our view of the state of
+the art. *Psychological Methods*, 7(2), 147-177 (person-mean imputation, i.e.
+prorating, over a minimum of answered items).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from smekit.survey.descriptives import json_ready
 from smekit.survey.instrument import Instrument, ItemType
+from smekit.survey.quality import is_number_column, with_missing
 
 
 @dataclass(frozen=True)
@@ -28,7 +42,7 @@ class ScoreResult:
         The same scores standardised (sample mean 0, SD 1, ``ddof=1``).
     items
         Item responses after reverse coding and removal of invalid codes,
-        one column per construct item.
+        one column per construct item, in the input's dtype where possible.
     summary
         One row per construct: items, scoring rule, min_valid, n scored,
         n missing, mean, sd, min, max.
@@ -45,6 +59,10 @@ class ScoreResult:
         z = self.z.drop(columns=[self.id_column], errors="ignore").add_suffix("_z")
         return pd.concat([self.scores, z], axis=1)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``n`` respondents and one summary record per construct (NaN → ``None``)."""
+        return json_ready({"n": len(self.scores), "constructs": self.summary})
+
     def construct_items(self, instrument: Instrument) -> dict[str, pd.DataFrame]:
         """Reverse-coded items grouped by construct, for reliability analysis."""
         return {
@@ -55,35 +73,97 @@ class ScoreResult:
 
 
 def default_min_valid(n_items: int) -> int:
-    """Default minimum of answered items: half the items, rounded up."""
+    """Default minimum of answered items: half the items, rounded up.
+
+    Examples
+    --------
+    >>> [default_min_valid(k) for k in (1, 2, 3, 4, 5, 6)]
+    [1, 1, 2, 2, 3, 3]
+    """
     return max(1, math.ceil(n_items / 2))
 
 
+def _values(col: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(values, present, whole): a view for numpy integers, float64 otherwise."""
+    if pd.api.types.is_integer_dtype(col.dtype) and isinstance(col.dtype, np.dtype):
+        return col.to_numpy(), np.ones(len(col), dtype=bool), True
+    v = col.to_numpy(dtype="float64", na_value=np.nan)
+    return v, ~np.isnan(v), pd.api.types.is_integer_dtype(col.dtype)
+
+
+def reverse_code(x: pd.Series | np.ndarray | float, lo: float, hi: float):
+    """Reverse-code answers on a scale from ``lo`` to ``hi``: ``r(x) = lo + hi - x``.
+
+    The rule maps ``lo`` to ``hi`` and keeps every answer on the scale whatever
+    its first point: on a 0-10 scale 3 becomes 7, on a 0-4 scale 0 becomes 4
+    (``hi + 1 - x`` would give 8 and 5, off the scale). Integer dtypes are kept.
+
+    Examples
+    --------
+    >>> reverse_code(np.array([1, 2, 5]), 1, 5).tolist()
+    [5, 4, 1]
+    >>> reverse_code(np.array([0, 3, 10]), 0, 10).tolist()
+    [10, 7, 0]
+    """
+    return lo + hi - x
+
+
 def recode_items(data: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Construct items as float, invalid codes set to missing, reverse items recoded.
+    """Construct items with invalid codes set to missing and reverse items recoded.
 
     A Likert answer outside the scale's points is treated as missing (the
-    quality step reports it); reverse-coded items become ``min + max - x``.
+    quality step reports it); reverse-coded items become ``min + max - x``
+    (:func:`reverse_code`). Numeric construct items outside ``min``/``max`` are
+    missing. A column that needs no change is the input column itself (no copy);
+    a numpy integer column with invalid codes becomes the nullable integer type of
+    the same width (``int8`` -> ``Int8``); text columns are converted to float.
+
+    Examples
+    --------
+    >>> from smekit.survey.instrument import Instrument
+    >>> inst = Instrument.model_validate({
+    ...     "kind": "questionnaire", "id": "x", "title": "x",
+    ...     "scales": {"z10": {"min": 0, "max": 10, "anchors": {0: "never", 10: "always"}}},
+    ...     "constructs": [{"id": "c", "label": "C"}],
+    ...     "sections": [{"id": "s", "title": "s", "items": [
+    ...         {"id": "q1", "text": "q", "type": "likert", "scale": "z10", "construct": "c"},
+    ...         {"id": "q2", "text": "q", "type": "likert", "scale": "z10", "construct": "c",
+    ...          "reverse": True}]}]})
+    >>> df = pd.DataFrame({"q1": np.array([0, 10, 11], dtype="int8"),
+    ...                    "q2": np.array([3, 0, 10], dtype="int8")})
+    >>> out = recode_items(df, inst)
+    >>> out["q1"].tolist(), out["q2"].tolist(), str(out["q1"].dtype), str(out["q2"].dtype)
+    ([0, 10, <NA>], [7, 10, 0], 'Int8', 'int8')
     """
-    out = {}
+    out: list[pd.Series] = []
     for c in instrument.constructs:
         for item in instrument.construct_items(c.id):
             if item.id not in data.columns:
-                out[item.id] = pd.Series(np.nan, index=data.index)
+                out.append(pd.Series(np.nan, index=data.index, name=item.id))
                 continue
-            x = pd.to_numeric(data[item.id], errors="coerce").astype("float64")
+            x = data[item.id]
+            if not is_number_column(x):
+                x = pd.to_numeric(x, errors="coerce").astype("float64")
+            values, present, whole = _values(x)
             if item.type == ItemType.likert:
                 scale = instrument.scale_of(item)
-                x = x.where(x.isin(scale.points))
-                if item.reverse:
-                    x = scale.min + scale.max - x
+                bad = present & ((values < scale.min) | (values > scale.max))
+                if not whole:
+                    bad |= present & (np.floor(values) != values)
             else:
+                bad = np.zeros(len(x), dtype=bool)
                 if item.min is not None:
-                    x = x.where(x >= item.min)
+                    bad |= present & (values < item.min)
                 if item.max is not None:
-                    x = x.where(x <= item.max)
-            out[item.id] = x
-    return pd.DataFrame(out, index=data.index)
+                    bad |= present & (values > item.max)
+            if bad.any():
+                x = with_missing(x, bad)
+            if item.type == ItemType.likert and item.reverse:
+                x = reverse_code(x, scale.min, scale.max)
+            out.append(x.rename(item.id))
+    if not out:
+        return pd.DataFrame(index=data.index)
+    return pd.concat(out, axis=1)
 
 
 def score_constructs(
@@ -93,12 +173,26 @@ def score_constructs(
     id_column: str | None = None,
     constructs: list[str] | None = None,
 ) -> ScoreResult:
-    """Score every construct of an instrument.
+    r"""Score every construct of an instrument.
+
+    For respondent ``i`` and a construct with ``k`` items, ``a_i`` of them
+    answered (after :func:`recode_items`):
+
+    .. math::
+
+        \text{mean}_i = \frac{1}{a_i} \sum_{j \text{ answered}} x_{ij}
+        \quad \text{if } a_i \ge \text{min\_valid}, \qquad
+        \text{sum}_i = k \cdot \text{mean}_i
+
+    (a sum is prorated to the full item count); below ``min_valid`` the score is
+    missing. ``min_valid`` defaults to half the items, rounded up. The z-scores
+    use the sample mean and SD (``ddof = 1``) of the scored respondents.
 
     Parameters
     ----------
     data
-        Tidy responses keyed by item ids (as returned by the importer).
+        Tidy responses keyed by item ids (as returned by the importer); coded items
+        may be float, ``int8``/``int16`` or nullable ``Int8``/``Int16``.
     instrument
         The questionnaire; its constructs define items, scoring and ``min_valid``.
     id_column
@@ -109,22 +203,52 @@ def score_constructs(
     Returns
     -------
     ScoreResult
+
+    References
+    ----------
+    Schafer, J. L., & Graham, J. W. (2002). Missing data: Our view of the state
+    of the art. *Psychological Methods*, 7(2), 147-177.
+
+    Examples
+    --------
+    Three items, ``min_valid`` 2 by default; the third item is reverse-coded on
+    1-5 (``6 - x``). Respondent 2 answered one item only:
+
+    >>> from smekit.survey.instrument import Instrument
+    >>> inst = Instrument.model_validate({
+    ...     "kind": "questionnaire", "id": "x", "title": "x",
+    ...     "scales": {"a5": {"min": 1, "max": 5, "anchors": {1: "no", 5: "yes"}}},
+    ...     "constructs": [{"id": "c", "label": "C"}],
+    ...     "sections": [{"id": "s", "title": "s", "items": [
+    ...         {"id": f"q{j}", "text": "q", "type": "likert", "scale": "a5",
+    ...          "construct": "c", "reverse": j == 3} for j in (1, 2, 3)]}]})
+    >>> df = pd.DataFrame({"q1": [5, 4, None], "q2": [3, None, None], "q3": [1, 2, 4]})
+    >>> score_constructs(df, inst).scores["c"].round(4).tolist()
+    [4.3333, 4.0, nan]
     """
     items = recode_items(data, instrument)
     wanted = [c for c in instrument.constructs if constructs is None or c.id in constructs]
-    cols: dict[str, pd.Series] = {}
+    n = len(data)
+    # one float64 column per construct, filled in place (Fortran order: no copy into the frame)
+    values = np.empty((n, len(wanted)), dtype="float64", order="F")
     rows = []
-    for c in wanted:
+    for k, c in enumerate(wanted):
         ids = [i.id for i in instrument.construct_items(c.id)]
-        block = items[ids].to_numpy()
-        n_answered = (~np.isnan(block)).sum(axis=1)
+        total = values[:, k]
+        total[:] = 0.0
+        n_answered = np.zeros(n, dtype=np.int64)
+        for item_id in ids:  # one item at a time: no (n, k) float copy of the block
+            x = items[item_id].to_numpy(dtype="float64", na_value=np.nan)
+            present = ~np.isnan(x)
+            np.add(total, x, out=total, where=present)
+            n_answered += present
         min_valid = c.min_valid or default_min_valid(len(ids))
-        with np.errstate(invalid="ignore"):
-            mean = np.nanmean(np.where(n_answered[:, None] > 0, block, 0.0), axis=1)
-        mean = np.where(n_answered >= min_valid, mean, np.nan)
-        value = mean * len(ids) if c.scoring == "sum" else mean
-        cols[c.id] = pd.Series(value, index=data.index)
-        s = cols[c.id]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(total, n_answered, out=total)
+        total[n_answered < min_valid] = np.nan
+        if c.scoring == "sum":
+            total *= len(ids)
+        s = pd.Series(total, copy=False)
         rows.append(
             {
                 "construct": c.id,
@@ -140,11 +264,17 @@ def score_constructs(
                 "max": s.max(),
             }
         )
-    scores = pd.DataFrame(cols, index=data.index)
-    z = (scores - scores.mean()) / scores.std(ddof=1)
+    names = [c.id for c in wanted]
+    z_values = np.empty_like(values, order="F")
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant or empty score: NaN z
+        for k, row in enumerate(rows):
+            np.subtract(values[:, k], row["mean"], out=z_values[:, k])
+            z_values[:, k] /= row["sd"]
+    scores = pd.DataFrame(values, index=data.index, columns=names, copy=False)
+    z = pd.DataFrame(z_values, index=data.index, columns=names, copy=False)
     if id_column is not None and id_column in data.columns:
-        scores.insert(0, id_column, data[id_column].to_numpy())
-        z.insert(0, id_column, data[id_column].to_numpy())
+        scores.insert(0, id_column, data[id_column])
+        z.insert(0, id_column, data[id_column])
     return ScoreResult(
         scores=scores,
         z=z,

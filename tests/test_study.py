@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from smekit.core.errors import StudyError
-from smekit.demo import write_demo
 from smekit.runner import run_study
 from smekit.study import load_study
 
@@ -20,11 +19,9 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
-    demo = write_demo(tmp_path_factory.mktemp("study") / "demo")
-    raw = {p: _sha(p) for p in (demo.root / "data").rglob("*") if p.is_file()}
-    ctx = run_study(load_study(demo.root))
-    return demo, ctx, raw
+def analysed(analysed_demo):
+    """The session's demo, analysed once (tests/conftest.py)."""
+    return analysed_demo.demo, analysed_demo.ctx, analysed_demo.raw
 
 
 def test_demo_survey_results(analysed):
@@ -66,12 +63,11 @@ def test_raw_inputs_untouched_and_manifest(analysed):
     ]
 
 
-def test_rerun_gives_identical_results(analysed, tmp_path):
+def test_rerun_gives_identical_results(analysed, demo_copy):
     demo, _, _ = analysed
     first = json.loads((demo.root / "results" / "manifest.json").read_text())["outputs"]
-    copy = write_demo(tmp_path / "again")
-    run_study(load_study(copy.root))
-    second = json.loads((copy.root / "results" / "manifest.json").read_text())["outputs"]
+    run_study(load_study(demo_copy))
+    second = json.loads((demo_copy / "results" / "manifest.json").read_text())["outputs"]
     assert first == second
 
 
@@ -108,3 +104,102 @@ def test_rules_switched_off_in_yaml(tmp_path):
     assert cfg.quality.speeders.enabled is False
     assert cfg.quality.mahalanobis.enabled is False
     assert cfg.quality.incomplete.enabled is True
+
+
+# -- names in study.yaml are checked against the instrument before any stage runs ----------
+
+
+def _typo(root: Path, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` in root/study.yaml; return the line of new's last line."""
+    path = root / "study.yaml"
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    text = text.replace(old, new)
+    path.write_text(text)
+    last = new.splitlines()[-1]
+    return next(i for i, line in enumerate(text.splitlines(), 1) if last in line)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "hint"),
+    [
+        (
+            "outcome: digital_transformation",
+            "outcome: digital_transformaton",
+            "regression.outcome",
+            "'digital_transformation'",
+        ),
+        (
+            "supply_chain_div, employee",
+            "supply_chain_dvi, employee",
+            "regression.predictors.1",
+            "'supply_chain_div'",
+        ),
+        ("controls: []", "controls: [employes]", "regression.controls.0", "'employees'"),
+        ("subgroup: sector", "subgroup: sectr", "regression.subgroup", "'sector'"),
+        (
+            "[[digital_tools, customer_engagement]]",
+            "[[digital_tools, customer_engagment]]",
+            "regression.interactions.0.1",
+            "'customer_engagement'",
+        ),
+        (
+            "min_group_size: 30",
+            "min_group_size: 30\n  mediation:\n    - {x: digital_tools, m: employee_trainng}",
+            "regression.mediation.0.m",
+            "'employee_training'",
+        ),
+        ("controls: []", "controls: [dt1]", "regression.controls.0", "'digital_tools'"),
+    ],
+)
+def test_regression_name_typo_is_reported_at_its_line_before_any_stage(
+    demo_copy, old, new, key, hint
+):
+    """Before: reported against results/survey/analysis_frame after the survey stage ran."""
+    line = _typo(demo_copy, old, new)
+    study = load_study(demo_copy)
+    with pytest.raises(StudyError) as err:
+        run_study(study)
+    message = str(err.value)
+    assert message.startswith(f"{demo_copy / 'study.yaml'}:{line}: key '{key}'"), message
+    assert hint in message
+    assert not (demo_copy / "results" / "survey").exists()  # nothing ran
+
+
+def test_every_unknown_name_is_counted(demo_copy):
+    _typo(demo_copy, "controls: []", "controls: [employes, sectorr]")
+    with pytest.raises(StudyError, match=r"'employes' .*\(1 more unknown name in this file\)"):
+        run_study(load_study(demo_copy))
+
+
+def test_model_terms_are_checked_by_the_names_they_use(demo_copy):
+    _typo(demo_copy, "controls: []", "controls: [np.log(employees), C(region)]")
+    from smekit.runner import validate_study
+
+    assert "instrument" in validate_study(load_study(demo_copy))
+    _typo(demo_copy, "np.log(employees)", "np.log(employess)")
+    with pytest.raises(StudyError, match=r"'employess'.*did you mean 'employees'"):
+        validate_study(load_study(demo_copy))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "closest"),
+    [
+        ("id_column: respondent_id", "id_column: respondentid", "id_column", "respondent_id"),
+        (
+            "duration_column: duration_sec",
+            "duration_column: duration_secs",
+            "duration_column",
+            "duration_sec",
+        ),
+    ],
+)
+def test_response_column_typo_is_an_error_at_its_line(demo_copy, old, new, key, closest):
+    """Before: a duration_column typo switched the speeder rule off and kept F302 (exit 0)."""
+    line = _typo(demo_copy, old, new)
+    with pytest.raises(StudyError) as err:
+        run_study(load_study(demo_copy))
+    message = str(err.value)
+    assert message.startswith(f"{demo_copy / 'study.yaml'}:{line}: key 'survey.{key}'"), message
+    assert "responses.csv" in message and f"'{closest}'" in message
+    assert not (demo_copy / "results" / "survey" / "exclusions.csv").exists()

@@ -74,8 +74,12 @@ if flagged is not None and len(flagged):
     segments = results.table("interviews/segments")
     participants = results.table("interviews/participants")
     quotes = pd.DataFrame()
-    if segments is not None and participants is not None and "firm_id" in participants:
-        interviewed = participants[participants["firm_id"].astype(str) == firm]
+    firm_col = next(
+        (c for c in ("firm_id", "respondent_id") if participants is not None and c in participants),
+        None,
+    )
+    if segments is not None and firm_col is not None:
+        interviewed = participants[participants[firm_col].astype(str) == firm]
         if len(interviewed):
             ids = set(interviewed["participant_id"].astype(str))
             quotes = segments[

@@ -21,9 +21,11 @@ from smekit.cli.base import app
 # Command groups in the order ``smekit --help`` lists them; each module registers its own.
 _GROUPS = (
     "study",
+    "serve",
     "instrument",
     "survey",
     "interviews",
+    "themes",
     "regress",
     "panel",
     "did",
@@ -36,12 +38,23 @@ for _module in _GROUPS:
         importlib.import_module(f"{__name__}.{_module}")
 
 
+def _usage_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a command-line usage error (click's, or the copy Typer vendors)."""
+    return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning smekit errors into one line and exit status 2."""
+    """Entry point: run the app, turning errors into one message and an exit status.
+
+    A smekit error (bad input) prints ``error: <where>: <what> (<fix>)`` and exits
+    with 2; a usage error (unknown command, missing option) prints the usage
+    and the problem and exits with 2, as every click program does; anything
+    unexpected prints one line and exits with 1. ``--debug`` re-raises instead.
+    """
     from smekit.core.errors import SmekitError
 
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="smekit", standalone_mode=False)
     except SmekitError as exc:
         if os.environ.get("SMEKIT_DEBUG"):
             raise
@@ -52,10 +65,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        if _usage_error(exc):
             exc.show()
             sys.exit(exc.exit_code)
         if os.environ.get("SMEKIT_DEBUG"):
@@ -65,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(1)
+    if isinstance(code, int) and code:  # a command's typer.Exit(code) without standalone mode
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -29,17 +29,86 @@ FormatOpt = Annotated[
     typer.Option("--format", help="csv, xlsx, qualtrics, kobo or sav (default: detect)."),
 ]
 EncodingOpt = Annotated[str | None, typer.Option(help="Text encoding (default: detect).")]
-DelimiterOpt = Annotated[str | None, typer.Option(help="Field delimiter (default: detect).")]
+DelimiterOpt = Annotated[
+    str | None, typer.Option(help="Field delimiter, one character (default: detect).")
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        help="Excel sheet name or 0-based number (default: the sheet whose header names "
+        "the most items).",
+    ),
+]
+ShareOpt = Annotated[
+    float,
+    typer.Option(
+        "--min-item-share",
+        min=0.0,
+        max=1.0,
+        help="Stop when fewer than this share of the instrument's items match a column "
+        "(0: read a file holding only some items).",
+    ),
+]
+
+
+def _sheet(value: str | None) -> str | int | None:
+    return int(value) if value is not None and value.strip().isdigit() else value
 
 
 def _import(
-    file: Path, instrument: str, format: str | None, encoding: str | None, delimiter: str | None
+    file: Path,
+    instrument: str,
+    format: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None = None,
+    min_item_share: float = 0.5,
 ):
     from smekit.survey.instrument import load_instrument, resolve_instrument
     from smekit.survey.responses import read_responses
 
     inst = load_instrument(resolve_instrument(instrument))
-    return inst, read_responses(file, inst, format=format, encoding=encoding, delimiter=delimiter)
+    res = read_responses(
+        file,
+        inst,
+        format=format,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=_sheet(sheet),
+        min_item_share=min_item_share,
+    )
+    return inst, res
+
+
+def _describe(res) -> str:
+    """What was read, for the first line a command prints."""
+    bits = [res.format]
+    if res.sheet is not None:
+        bits.append(f"sheet '{res.sheet}'")
+    if res.encoding is not None:
+        bits.append(f"encoding {res.encoding}")
+    if res.delimiter is not None:
+        bits.append(f"delimiter {res.delimiter!r}")
+    return ", ".join(bits)
+
+
+def _report_import(res, out: Path) -> None:
+    """Print and write what the import could not code or found missing for a reason."""
+    fallback = res.problems[res.problems["rule"] == "encoding_fallback"]
+    if len(fallback):
+        rows = ", ".join(str(r) for r in fallback["row"].tolist()[:10])
+        typer.echo(
+            f"{len(fallback)} line(s) not valid {res.encoding} were decoded with a "
+            f"fallback (rows {rows}): check their accented letters"
+        )
+    if len(res.missing_reasons):
+        path = out.with_name(out.stem + "_missing_reasons.csv")
+        res.missing_reasons.to_csv(path, index=False)
+        counts = res.missing_reasons["reason"].value_counts()
+        listed = ", ".join(f"{reason} {n}" for reason, n in counts.items())
+        n = len(res.missing_reasons)
+        typer.echo(f"{n} answers missing for a stated reason ({listed}): see {path}")
 
 
 @survey_app.command("import")
@@ -50,13 +119,18 @@ def survey_import(
     format: FormatOpt = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    min_item_share: ShareOpt = 0.5,
 ) -> None:
-    """Read responses into one tidy table keyed by item ids (labels mapped to codes)."""
-    _, res = _import(file, instrument, format, encoding, delimiter)
+    """Read responses into one tidy table keyed by item ids (labels mapped to codes).
+
+    Writes OUT, OUT_problems.csv (cells that could not be coded) and
+    OUT_missing_reasons.csv (SPSS user-missing answers with their reason).
+    """
+    _, res = _import(file, instrument, format, encoding, delimiter, sheet, min_item_share)
     _write_frame(res.data, out)
-    typer.echo(
-        f"Read {len(res.data)} responses ({res.format}, encoding {res.encoding}); wrote {out}"
-    )
+    typer.echo(f"Read {len(res.data)} responses ({_describe(res)}); wrote {out}")
+    _report_import(res, out)
     if len(res.problems):
         problems = out.with_name(out.stem + "_problems.csv")
         res.problems.to_csv(problems, index=False)
@@ -75,11 +149,16 @@ def survey_quality(
     format: FormatOpt = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    min_item_share: ShareOpt = 0.5,
 ) -> None:
     """Check responses: problems table, flags, exclusion log and the kept responses."""
     from smekit.survey.quality import check_quality
 
-    inst, res = _import(file, instrument, format, encoding, delimiter)
+    inst, res = _import(file, instrument, format, encoding, delimiter, sheet, min_item_share)
+    typer.echo(f"Read {len(res.data)} responses ({_describe(res)})")
+    out.mkdir(parents=True, exist_ok=True)
+    _report_import(res, out / "responses")
     report = check_quality(
         res.data,
         inst,
@@ -110,12 +189,15 @@ def survey_score(
     format: FormatOpt = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    min_item_share: ShareOpt = 0.5,
 ) -> None:
     """Score constructs (reverse coding, minimum valid items, z-scores) and report reliability."""
     from smekit.survey.reliability import reliability
     from smekit.survey.scoring import score_constructs
 
-    inst, res = _import(file, instrument, format, encoding, delimiter)
+    inst, res = _import(file, instrument, format, encoding, delimiter, sheet, min_item_share)
+    typer.echo(f"Read {len(res.data)} responses ({_describe(res)})")
     scores = score_constructs(res.data, inst, id_column=id_column)
     _write_frame(scores.to_frame(), out)
     rel = reliability(scores.construct_items(inst)).to_frame()

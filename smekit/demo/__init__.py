@@ -7,6 +7,8 @@
       data/responses.csv          # S1 survey export: 300 clean firms + 4 planted problems
       data/participants.csv       # interview participant sheet
       data/transcripts/P01.vtt .. P05.vtt, P06.docx .. P10.docx, P11.txt .. P15.txt
+      data/codings/coder_1.csv, coder_2.csv   # two coders' codings of the participant turns
+      data/names.csv              # names, firms and cities to pseudonymise (type,value)
       data/panel_s2.csv           # 30 provinces x 2013-2022
       data/panel_s3.csv           # 285 cities x 2012-2022, 55 treated from 2018
       truth.json                  # the values used to generate everything
@@ -133,8 +135,8 @@ def demo_files(seed: int = DEFAULT_SEED) -> tuple[dict[str, bytes], dict]:
         ``files`` maps a path relative to the study folder to its bytes
         (``truth.json`` included); ``truth`` is the parsed truth.
     """
-    rng_survey, rng_interviews, rng_sheet, rng_s2, rng_s3 = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
+    rng_survey, rng_interviews, rng_sheet, rng_s2, rng_s3, rng_codings = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
     )
     instrument = load_instrument(library_path("s1_resilience_dt"))
     responses, survey_truth = survey_responses(instrument, rng_survey)
@@ -153,6 +155,11 @@ def demo_files(seed: int = DEFAULT_SEED) -> tuple[dict[str, bytes], dict]:
     }
     for t in interviews:
         files[f"data/transcripts/{t.file_name}"] = _render(t)
+    from smekit.demo.codings import demo_codings, names_list
+
+    for coder, frame in demo_codings(interviews, rng_codings).items():
+        files[f"data/codings/{coder}.csv"] = _csv(frame)
+    files["data/names.csv"] = names_list(interviews).encode("utf-8")
 
     linked = dict(zip(sheet["participant_id"], sheet["respondent_id"], strict=True))
     truth = {

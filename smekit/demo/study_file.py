@@ -30,6 +30,16 @@ interviews:
   codebook: s1_codebook
   participants: data/participants.csv
   transcripts: data/transcripts
+  codings: [data/codings/coder_1.csv, data/codings/coder_2.csv]
+  pseudonymise: {{names: data/names.csv, key: private/pseudonymisation_key.csv}}
+  agreement: {{unit: segment, min_overlap: 0.0}}
+integration:
+  # The joint display: each S1 strategy theme next to the construct it speaks to.
+  pairs:
+    - {{theme: digital_tools_adoption, construct: digital_tools}}
+    - {{theme: supply_chain_diversification, construct: supply_chain_div}}
+    - {{theme: employee_training_engagement, construct: employee_training}}
+    - {{theme: customer_engagement, construct: customer_engagement}}
 panels:
   s2: data/panel_s2.csv
   s3: data/panel_s3.csv

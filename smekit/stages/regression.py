@@ -47,13 +47,16 @@ def write_figures(ctx: RunContext, suite: RegressionSuite) -> None:
         "residuals_vs_fitted": plots.residuals_vs_fitted(
             ols.fittedvalues, ols.resid, ids, seed=seed
         ),
-        "normal_qq": plots.normal_qq(infl.student_internal, ids),
-        "scale_location": plots.scale_location(ols.fittedvalues, infl.student_internal, seed=seed),
-        "residuals_vs_leverage": plots.leverage_plot(
-            infl.leverage, infl.student_internal, infl.cooks_d, ols.k, ids, seed=seed
-        ),
-        "cooks_distance": plots.cooks_distance_plot(infl.cooks_d, ids),
     }
+    if infl is not None:
+        figures["normal_qq"] = plots.normal_qq(infl.student_internal, ids)
+        figures["scale_location"] = plots.scale_location(
+            ols.fittedvalues, infl.student_internal, seed=seed
+        )
+        figures["residuals_vs_leverage"] = plots.leverage_plot(
+            infl.leverage, infl.student_internal, infl.cooks_d, ols.k, ids, seed=seed
+        )
+        figures["cooks_distance"] = plots.cooks_distance_plot(infl.cooks_d, ids)
     coefs = suite.coefficients()
     models = coefs[~coefs["model"].str.contains("=")]
     figures["coefficients_by_model"] = plots.coefficient_plot(models)
@@ -98,13 +101,22 @@ def run_regression(ctx: RunContext) -> None:
     ctx.write_json(suite.to_dict(), "regression/suite")
     ctx.write_table(suite.coefficients(), "regression/coefficients", csv=True)
     ctx.write_table(suite.ols.to_frame(), "regression/ols", csv=True)
-    ctx.write_table(suite.assumptions.to_frame(), "regression/assumptions", csv=True)
-    ctx.write_table(suite.collinearity.to_frame(), "regression/collinearity", csv=True)
-    ctx.write_table(suite.reset.to_frame(), "regression/reset", csv=True)
-    ctx.write_table(suite.influence.to_frame(), "regression/influence")
-    ctx.write_table(suite.influence.flagged, "regression/flagged", csv=True)
-    ctx.write_table(suite.refit_comparison(), "regression/refit_comparison", csv=True)
-    ctx.write_table(suite.robust_comparison(), "regression/robust_comparison", csv=True)
+    for part, name in (
+        (suite.assumptions, "assumptions"),
+        (suite.collinearity, "collinearity"),
+        (suite.reset, "reset"),
+    ):
+        if part is not None:  # a part that could not run is in suite.skipped and the notes
+            ctx.write_table(part.to_frame(), f"regression/{name}", csv=True)
+    if suite.influence is not None:
+        ctx.write_table(suite.influence.to_frame(), "regression/influence")
+        ctx.write_table(suite.influence.flagged, "regression/flagged", csv=True)
+    for frame_, name in (
+        (suite.refit_comparison(), "refit_comparison"),
+        (suite.robust_comparison(), "robust_comparison"),
+    ):
+        if frame_ is not None:
+            ctx.write_table(frame_, f"regression/{name}", csv=True)
     if suite.subgroups is not None:
         ctx.write_table(suite.subgroups.to_frame(), "regression/subgroups", csv=True)
     if suite.interactions is not None:

@@ -6,11 +6,14 @@ tables under ``results/survey/``.
 
 from __future__ import annotations
 
-import json
+import difflib
+
+import pandas as pd
 
 from smekit.context import RunContext, Stage
+from smekit.core.errors import StudyError
 from smekit.study import StudyConfig
-from smekit.survey.descriptives import correlation_table, sample_profile
+from smekit.survey.descriptives import correlation_table, json_ready, sample_profile
 from smekit.survey.instrument import load_instrument, resolve_instrument
 from smekit.survey.quality import check_quality
 from smekit.survey.reliability import reliability
@@ -26,8 +29,10 @@ def run_import(ctx: RunContext) -> None:
     """Load the instrument and the raw responses."""
     cfg = ctx.study.config.survey
     assert cfg is not None
-    inst_path = resolve_instrument(cfg.instrument, base=ctx.study.root)
-    instrument = load_instrument(inst_path)
+    inst_path = ctx.results.get("instrument_path") or resolve_instrument(
+        cfg.instrument, base=ctx.study.root
+    )
+    instrument = ctx.results.get("instrument") or load_instrument(inst_path)
     responses = ctx.study.input_file(cfg.responses, "survey.responses")
     ctx.inputs["survey.instrument"] = inst_path
     ctx.inputs["survey.responses"] = responses
@@ -39,8 +44,29 @@ def run_import(ctx: RunContext) -> None:
         delimiter=cfg.delimiter,
         sheet=cfg.sheet,
     )
+    for key in ("id_column", "duration_column"):
+        column = getattr(cfg, key)
+        if column is not None and column not in imported.data.columns:
+            _missing_column(ctx, key, column, imported.data.columns, responses.name)
     ctx.results["instrument"] = instrument
     ctx.results["import"] = imported
+
+
+def _missing_column(ctx: RunContext, key: str, column: str, columns, file: str) -> None:
+    """A column study.yaml names is not in the response file: point at the study.yaml line."""
+    names = [str(c) for c in columns]
+    close = difflib.get_close_matches(column, names, n=3, cutoff=0.6)
+    fix = (
+        "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        if close
+        else "columns: " + ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
+    )
+    rule = "duplicate-id" if key == "id_column" else "speeder"
+    raise StudyError(
+        f"key 'survey.{key}': column '{column}' is not in {file}, so the {rule} rule cannot run",
+        where=ctx.study.where("survey", key),
+        fix=fix,
+    )
 
 
 def run_quality(ctx: RunContext) -> None:
@@ -66,6 +92,7 @@ def run_quality(ctx: RunContext) -> None:
     ctx.write_table(report.flags, "survey/flags")
     ctx.write_table(report.summary(), "survey/quality_summary", csv=True)
     ctx.write_table(report.kept, "survey/responses_clean")
+    ctx.write_json(report.to_dict(), "survey/quality")
 
 
 def run_scoring(ctx: RunContext) -> None:
@@ -81,7 +108,10 @@ def run_scoring(ctx: RunContext) -> None:
     profile_cols = [
         i.id for i in instrument.iter_items() if i.construct_id is None and i.id in kept.columns
     ]
-    analysis_frame = scores.scores.join(kept[profile_cols])
+    profile = kept[profile_cols]
+    # small or nullable integer codes as float (NaN = missing) for the model design
+    as_float = {c: "float64" for c in profile_cols if pd.api.types.is_integer_dtype(profile[c])}
+    analysis_frame = scores.scores.join(profile.astype(as_float) if as_float else profile)
     ctx.results["analysis_frame"] = analysis_frame
     ctx.write_table(scores.to_frame(), "survey/scores")
     ctx.write_table(analysis_frame, "survey/analysis_frame")
@@ -118,7 +148,7 @@ def run_descriptives(ctx: RunContext) -> None:
             for s in ctx.results["reliability"].scales
         },
     }
-    ctx.write_json(json.loads(json.dumps(summary, default=float)), "survey/summary")
+    ctx.write_json(json_ready(summary), "survey/summary")
 
 
 STAGES = [

@@ -13,15 +13,17 @@ key and line); :func:`smekit.runner.run_study` runs every stage the file asks fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import field_validator
 
 from smekit.core.errors import StudyError
-from smekit.core.yamlio import read_yaml, validate_yaml
+from smekit.core.yamlio import line_of, read_yaml, validate_yaml
 from smekit.study.base import Strict as _Strict
+from smekit.study.benchmark import BenchmarkConfig
+from smekit.study.integration import IntegrationConfig
 from smekit.study.interviews import InterviewsConfig
 from smekit.study.panels import PanelsConfig
 from smekit.study.survey import RegressionConfig, SurveyConfig
@@ -41,6 +43,8 @@ class StudyConfig(_Strict):
     regression: RegressionConfig | None = None
     interviews: InterviewsConfig | None = None
     panels: PanelsConfig | None = None
+    integration: IntegrationConfig | None = None
+    benchmark: BenchmarkConfig | None = None
 
     @field_validator("quality", mode="before")
     @classmethod
@@ -52,10 +56,22 @@ class StudyConfig(_Strict):
 
 @dataclass(frozen=True)
 class Study:
-    """A loaded study: its folder and validated configuration."""
+    """A loaded study: its folder and validated configuration.
+
+    ``file`` and ``document`` (the parsed YAML, with key positions) let later
+    checks point at the line of ``study.yaml`` that holds a bad value.
+    """
 
     root: Path
     config: StudyConfig
+    file: Path | None = None
+    document: Any = field(default=None, repr=False, compare=False)
+
+    def where(self, *loc: str | int) -> str:
+        """``path/study.yaml:LINE`` of the key at ``loc`` (e.g. ``"regression", "outcome"``)."""
+        file = self.file or self.root / STUDY_FILE
+        line = line_of(self.document, loc) if self.document is not None else None
+        return f"{file}:{line}" if line else str(file)
 
     @property
     def results_dir(self) -> Path:
@@ -72,7 +88,7 @@ class Study:
         if not p.exists():
             raise StudyError(
                 f"{what} '{relative}' not found",
-                where=self.root / STUDY_FILE,
+                where=self.where(*what.split(".")),
                 fix=f"looked for {p}",
             )
         return p
@@ -88,4 +104,4 @@ def load_study(path: str | Path) -> Study:
         )
     document = read_yaml(file, StudyError)
     config = validate_yaml(file, StudyConfig, StudyError, document=document)
-    return Study(root=file.parent.resolve(), config=config)
+    return Study(root=file.parent.resolve(), config=config, file=file, document=document)

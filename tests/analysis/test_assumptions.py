@@ -15,6 +15,7 @@ from scipy import stats
 from statsmodels.stats.stattools import durbin_watson
 
 from smekit.analysis import assumptions as A
+from smekit.analysis import independence
 from smekit.analysis.design import build_design
 from smekit.analysis.ols import fit_ols
 from smekit.core.errors import ModelError
@@ -296,14 +297,16 @@ def test_imhof_integral_matches_closed_forms():
     # P(a z1^2 <= b z2^2) = (2/pi) arctan(sqrt(b/a)) (ratio of normals is Cauchy)
     for a, b in [(1.0, 1.0), (2.0, 0.5), (0.3, 4.0)]:
         np.testing.assert_allclose(
-            A._imhof_cdf_zero(np.array([a, -b])),
+            independence._imhof_cdf_zero(np.array([a, -b])),
             2 / math.pi * math.atan(math.sqrt(b / a)),
             rtol=1e-8,
         )
     # P(chi2_m <= t chi2_1) = F_{m,1}(t / m)
     for m, t in [(3, 2.0), (6, 10.0)]:
         c = np.r_[np.ones(m), -t]
-        np.testing.assert_allclose(A._imhof_cdf_zero(c), stats.f.cdf(t / m, m, 1), rtol=1e-8)
+        np.testing.assert_allclose(
+            independence._imhof_cdf_zero(c), stats.f.cdf(t / m, m, 1), rtol=1e-8
+        )
 
 
 def test_durbin_watson_exact_p_value_against_simulation():

@@ -16,13 +16,13 @@ from statsmodels.stats.anova import anova_lm
 
 from smekit.analysis.design import build_design
 from smekit.analysis.interactions import (
-    CrossProducts,
     InteractionResult,
-    fit_cross_products,
     interaction_model,
     nested_f_test,
     simple_slopes,
 )
+from smekit.analysis.linear_fit import factor_blocks, fit_factor
+from smekit.analysis.lstsq import stack_r
 from smekit.core.errors import ModelError
 
 PENGUIN_PREDICTORS = ["flipper_length_mm", "bill_length_mm", "bill_depth_mm"]
@@ -154,8 +154,8 @@ def test_prepared_design_gives_the_same_result(penguins):
     assert a.controls == (PENGUIN_PREDICTORS[2],)
 
 
-def test_cross_products_pool_equals_direct_fit():
-    """Pooling two samples' cross-products equals accumulating them together."""
+def test_stacked_factors_pool_equals_direct_fit():
+    """Pooling two samples' QR factors equals factorising them together."""
     rng = np.random.default_rng(4)
     X = rng.normal(loc=[5.0, -3.0], size=(300, 2))
     y = 1 + X @ [0.5, 2.0] + rng.normal(size=300)
@@ -164,13 +164,12 @@ def test_cross_products_pool_equals_direct_fit():
         return lambda: iter([(X[rows], y[rows])])
 
     parts = [
-        CrossProducts.accumulate(blocks(slice(0, 120)), 2, True),
-        CrossProducts.accumulate(blocks(slice(120, 300)), 2, True),
+        factor_blocks(blocks(slice(0, 120)), True)[0],
+        factor_blocks(blocks(slice(120, 300)), True)[0],
     ]
-    pooled = fit_cross_products(CrossProducts.pool(parts), ["Intercept", "a", "b"])
-    direct = fit_cross_products(
-        CrossProducts.accumulate(blocks(slice(0, 300)), 2, True), ["Intercept", "a", "b"]
-    )
+    names = ["Intercept", "a", "b"]
+    pooled = fit_factor(stack_r(parts), 300, names, True)
+    direct = fit_factor(factor_blocks(blocks(slice(0, 300)), True)[0], 300, names, True)
     np.testing.assert_allclose(pooled.table["coef"], direct.table["coef"], rtol=1e-11)
     np.testing.assert_allclose(pooled.ssr, direct.ssr, rtol=1e-11)
 

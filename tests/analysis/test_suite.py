@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -160,16 +161,28 @@ def test_missing_values_are_dropped_and_reported():
     assert any("2 rows dropped" in w for w in suite.warnings)
 
 
-def test_tiny_subgroup_is_skipped_with_warning():
+def test_tiny_subgroup_is_skipped_with_a_note_not_a_python_warning():
     df = _frame(120)
     df.loc[60:, "g"] = "other"
-    with pytest.warns(UserWarning, match="'tiny' skipped: 3 rows"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may leak as a Python warning
         suite = run_suite(df, "y ~ x1 + x2", subgroup="g", min_group_size=10)
     assert suite.subgroups.levels == ("big", "other")
     assert suite.subgroups.skipped["level"].tolist() == ["tiny"]
-    assert any("tiny" in w for w in suite.warnings)
+    notes = [w for w in suite.warnings if "'tiny' skipped: 3 rows" in w]
+    assert len(notes) == 1  # recorded once
 
 
-def test_subgroup_error_when_fewer_than_two_groups_remain():
-    with pytest.warns(UserWarning), pytest.raises(ModelError, match="fewer than two levels"):
-        run_suite(_frame(120), "y ~ x1 + x2", subgroup="g", min_group_size=10)
+def test_subgroups_skipped_when_fewer_than_two_groups_remain_rest_is_fitted():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        suite = run_suite(_frame(120), "y ~ x1 + x2", subgroup="g", min_group_size=10)
+    assert suite.subgroups is None
+    assert "fewer than two levels" in suite.skipped["subgroups"]
+    assert any(
+        w.startswith("Subgroup models by 'g' skipped: fewer than two") for w in suite.warnings
+    )
+    assert suite.huber is not None and suite.reset is not None and suite.median is not None
+    out = suite.to_dict()
+    assert "fewer than two levels" in out["skipped"]["subgroups"]
+    assert "subgroups" not in out

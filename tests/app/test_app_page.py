@@ -69,6 +69,17 @@ def test_regression_page_shows_models_and_firm(study, monkeypatch):
     at.selectbox(key="firm").set_value("F004").run()
     assert not at.exception
     assert "Responses of F004" in [s.value for s in at.subheader]
+    sheet = pd.read_parquet(study / "results/interviews/participants.parquet")
+    both = sheet[sheet["respondent_id"].isin(flagged["id"])].iloc[0]
+    firm, participant = both["respondent_id"], both["participant_id"]
+    at.selectbox(key="firm").set_value(firm).run()
+    assert f"What {firm} said in the interview" in [s.value for s in at.subheader]
+    quotes = [m.value for m in at.markdown if m.value.startswith("> ")]
+    segments = pd.read_parquet(study / "results/interviews/segments.parquet")
+    said = segments[
+        (segments["participant_id"] == participant) & (segments["role"] == "participant")
+    ]
+    assert quotes and quotes[0] == f"> {said['text'].iloc[0]}"
     reset = pd.read_parquet(study / "results/regression/reset.parquet")
     reset_shown = next(d.value for d in at.dataframe if "powers" in d.value.columns)
     assert reset_shown["statistic"].iloc[0] == apa_number(reset["statistic"].iloc[0])

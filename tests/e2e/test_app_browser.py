@@ -126,6 +126,16 @@ def test_flagged_firm_and_download(page, server, tmp_path):
     box.locator("input").fill("F004")
     page.keyboard.press("Enter")
     page.get_by_text("Responses of F004").wait_for()
+    assert "F004 was not interviewed" in page.inner_text("body")
+    import pandas as pd
+
+    results = server["study"] / "results"
+    flagged = pd.read_parquet(results / "regression/flagged.parquet")["id"]
+    sheet = pd.read_parquet(results / "interviews/participants.parquet")
+    firm = sheet.loc[sheet["respondent_id"].isin(flagged), "respondent_id"].iloc[0]
+    box.locator("input").fill(firm)
+    page.keyboard.press("Enter")
+    page.get_by_text(f"What {firm} said in the interview").wait_for()
     with page.expect_download() as info:
         page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
     download = info.value

@@ -67,3 +67,14 @@ def test_disallowed_syntax(expr):
 
 def test_names():
     assert conditions.names("a == 1 and (b > 2 or 3 in c)") == {"a", "b", "c"}
+
+
+def test_bare_name_on_nullable_integers():
+    """Coded items arrive as pandas nullable integers; a missing answer is not relevant."""
+    import pandas as pd
+
+    from smekit.survey.conditions import evaluate
+
+    frame = pd.DataFrame({"a": pd.array([1, 0, None], dtype="Int8")})
+    assert evaluate("a", frame).tolist() == [True, False, False]
+    assert evaluate("not a", frame).tolist() == [False, True, True]

@@ -65,3 +65,28 @@ def test_stars():
         "***",
         "",
     ]
+
+
+def test_to_dict_is_json_ready_with_none_for_nan():
+    import json
+
+    prof = sample_profile(pd.DataFrame({"size": [np.nan, np.nan], "sector": [1, 2]}), MINI)
+    out = prof.to_dict()
+    assert out["n"] == 2
+    size = next(r for r in out["numeric"] if r["variable"] == "size")
+    assert size["n"] == 0 and size["mean"] is None and size["sd"] is None
+    retail = next(r for r in out["categorical"] if r["category"] == "Retail")
+    assert retail == {
+        "variable": "sector",
+        "label": "Sector",
+        "category": "Retail",
+        "n": 1,
+        "percent": 50.0,
+    }
+    json.dumps(out, allow_nan=False)
+    df = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.0, 1, 4, 3], "z": [np.nan] * 4})
+    tab = correlation_table(df).to_dict()
+    assert tab["variables"] == ["x", "y", "z"]
+    assert tab["r"]["x"]["y"] == pytest.approx(0.6)
+    assert tab["r"]["x"]["z"] is None and tab["n"]["x"]["z"] == 0
+    json.dumps(tab, allow_nan=False)

@@ -408,7 +408,7 @@ def test_bad_indentation_is_reported_at_its_line(tmp_path: Path, shift: int):
 def test_codebook_unknown_key_is_reported_at_its_line(tmp_path: Path):
     lines = library_path("s1_codebook").read_text(encoding="utf-8").splitlines(keepends=True)
     at = _index(lines, "  - id: dt_analytics")
-    lines.insert(at + 1, "    colour: blue\n")
+    lines.insert(at + 1, "    shade: blue\n")  # colour is a key of its own
     path = _write(tmp_path, "bad_codebook.yaml", lines)
     with pytest.raises(InstrumentError) as info:
         load_codebook(path)

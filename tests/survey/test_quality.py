@@ -183,3 +183,248 @@ def test_random_tables_never_crash_and_never_lose_rows(df):
     assert len(rep.flags) == len(df)
     assert rep.flags["excluded"].sum() == len(rep.exclusions) == len(rep.excluded)
     assert list(rep.problems.columns) == ["file", "row", "column", "value", "rule", "message"]
+
+
+# -- instruments of any shape ---------------------------------------------------------
+
+
+def _instrument(items: list[dict], scale: tuple[int, int] = (1, 5), constructs=()):
+    from smekit.survey.instrument import Instrument
+
+    lo, hi = scale
+    return Instrument.model_validate(
+        {
+            "kind": "questionnaire",
+            "id": "t",
+            "title": "t",
+            "scales": {"s": {"min": lo, "max": hi, "anchors": {lo: "low", hi: "high"}}},
+            "constructs": [{"id": c, "label": c} for c in constructs],
+            "sections": [{"id": "sec", "title": "sec", "items": items}],
+        }
+    )
+
+
+def _likert(n: int, **extra) -> list[dict]:
+    return [{"id": f"q{j}", "text": "q", "type": "likert", "scale": "s", **extra} for j in range(n)]
+
+
+def test_instrument_without_required_items():
+    """Before: TypeError "ufunc 'bitwise_and'" from the missing-share rule."""
+    inst = _instrument(_likert(3, required=False))
+    df = pd.DataFrame({"q0": [1, 4, np.nan], "q1": [2, np.nan, np.nan], "q2": [3, 5, np.nan]})
+    rep = check_quality(df, inst)
+    assert len(rep.kept) == 3
+    assert rep.flags["missing_share"].tolist() == [0.0, 0.0, 0.0]
+    assert rep.flags["missing_required"].tolist() == [0, 0, 0]
+    assert "missing_required" not in set(rep.problems["rule"])
+
+
+@pytest.mark.parametrize(
+    ("kw", "typo", "closest"),
+    [
+        ({"id_column": "ridd"}, "ridd", "rid"),
+        ({"duration_column": "sec"}, "sec", "secs"),
+        ({"duration_column": "SECS"}, "SECS", "secs"),
+    ],
+)
+def test_named_column_missing_from_the_data_is_an_error(kw, typo, closest):
+    """Before: the duplicate-id or speeder rule was silently switched off."""
+    from smekit.core.errors import DataError
+
+    df = good_rows(20)
+    kw = {"id_column": "rid", "duration_column": "secs", **kw}
+    with pytest.raises(DataError) as err:
+        check_quality(df, MINI, source="resp.csv", **kw)
+    message = str(err.value)
+    assert message.startswith(f"resp.csv, column '{typo}': ")
+    assert f"closest columns: '{closest}'" in message
+
+
+# -- small integer dtypes and views -------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "Int8", "Int16", "float32"])
+def test_small_integer_item_columns_give_the_same_report(dtype):
+    df = good_rows(150, seed=5)
+    df.loc[0, LIKERT] = 4  # straight-liner
+    df.loc[1, "secs"] = 30  # speeder
+    df.loc[3, "chk"] = 5  # failed attention check
+    df.loc[7, "a1"] = 9  # out of range
+    ref = run(df)
+    small = df.copy()
+    for col in [*LIKERT, "chk", "sector"]:
+        small[col] = small[col].astype(dtype)
+    rep = run(small)
+    pd.testing.assert_frame_equal(rep.flags, ref.flags)
+    # the offending value is quoted as the file's column holds it: 9 or 9.0
+    assert rep.problems.loc[rep.problems["rule"] == "out_of_range", "value"].tolist() in (
+        ["9"],
+        ["9.0"],
+    )
+    cols = ["file", "row", "column", "rule", "message"]
+    pd.testing.assert_frame_equal(rep.problems[cols], ref.problems[cols])
+    assert str(rep.kept["a2"].dtype) == dtype  # kept in its own dtype, not widened to float
+    # a column with an invalid code becomes nullable (int8 -> Int8) with the cell missing
+    assert pd.isna(rep.kept.set_index("rid").loc["r7", "a1"])
+    assert rep.kept["a1"].dtype.kind in "iuf"
+
+
+def test_clean_columns_are_shared_not_copied():
+    df = good_rows(50)
+    for col in LIKERT:
+        df[col] = df[col].astype("int8")
+    rep = run(df)
+    assert len(rep.exclusions) == 0
+    for col in LIKERT:
+        assert np.shares_memory(rep.kept[col].to_numpy(), df[col].to_numpy()), col
+    df.loc[0, "a1"] = 9  # the input is never modified through the report
+    rep = run(df)
+    assert df.loc[0, "a1"] == 9 and pd.isna(rep.kept.loc[0, "a1"])
+
+
+# -- boundary cases of every threshold ---------------------------------------------------------
+# Each rule is tested exactly at its cut-off, just below and just above, with hand-worked rows.
+
+ONLY = {"incomplete": False, "straightlining": False, "speeders": False, "mahalanobis": False}
+
+
+def _rules(**on):
+    return QualityRules.from_config({**ONLY, **on, "attention_checks": False})
+
+
+def test_incomplete_boundary_is_strictly_more_than_the_share():
+    """5 required items, max_missing_share 0.2: 1 missing (0.2) is kept, 2 (0.4) excluded."""
+    inst = _instrument([{"id": f"n{j}", "text": "n", "type": "integer"} for j in range(5)])
+    rows = [[1] * 5, [1, 1, 1, 1, None], [1, 1, 1, None, None], [1, 1, None, None, None]]
+    df = pd.DataFrame(rows, columns=[f"n{j}" for j in range(5)])
+    rep = check_quality(df, inst, _rules(incomplete={"max_missing_share": 0.2}))
+    assert rep.flags["missing_share"].tolist() == [0.0, 0.2, 0.4, 0.6]
+    assert rep.flags["incomplete"].tolist() == [False, False, True, True]
+    rep = check_quality(df, inst, _rules(incomplete={"max_missing_share": 0.4}))
+    assert rep.flags["incomplete"].tolist() == [False, False, False, True]
+    rep = check_quality(df, inst, _rules(incomplete={"max_missing_share": 0.0}))
+    assert rep.flags["incomplete"].tolist() == [False, True, True, True]
+
+
+def test_incomplete_counts_only_relevant_required_items():
+    """``shop`` applies only when sector == 1: 1 of 2 applicable missing is 0.5, not 1 of 1."""
+    inst = _instrument(
+        [
+            {"id": "sector", "text": "s", "type": "integer"},
+            {"id": "shop", "text": "s", "type": "integer", "relevant": "sector == 1"},
+        ]
+    )
+    df = pd.DataFrame({"sector": [1, 2, 1], "shop": [np.nan, np.nan, 3]})
+    rep = check_quality(df, inst, _rules(incomplete={"max_missing_share": 0.5}))
+    assert rep.flags["missing_share"].tolist() == [0.5, 0.0, 0.0]
+    assert not rep.flags["incomplete"].any()
+
+
+def test_straightlining_min_items_boundary():
+    """min_items 10 on 12 Likert items: 9 identical answers are not enough, 10 and 11 are."""
+    inst = _instrument(_likert(12, required=False))
+    cols = [f"q{j}" for j in range(12)]
+    rows = [[3] * k + [np.nan] * (12 - k) for k in (9, 10, 11, 12)]
+    df = pd.DataFrame(rows, columns=cols)
+    rep = check_quality(df, inst, _rules(straightlining={"min_items": 10, "max_run_share": 1.0}))
+    assert rep.flags["likert_answered"].tolist() == [9, 10, 11, 12]
+    assert rep.flags["longest_run"].tolist() == [9, 10, 11, 12]
+    assert rep.flags["straightliner"].tolist() == [False, True, True, True]
+
+
+def test_straightlining_run_share_boundary():
+    """10 answers, max_run_share 0.8: a run of 8 (= 0.8 x 10) is flagged, 7 is not."""
+    inst = _instrument(_likert(10, required=False))
+    cols = [f"q{j}" for j in range(10)]
+    rows = [[2] * 7 + [1, 5, 1], [2] * 8 + [1, 5], [2] * 9 + [1]]
+    df = pd.DataFrame(rows, columns=cols)
+    rep = check_quality(df, inst, _rules(straightlining={"min_items": 2, "max_run_share": 0.8}))
+    assert rep.flags["longest_run"].tolist() == [7, 8, 9]
+    assert rep.flags["straightliner"].tolist() == [False, True, True]
+
+
+def test_speeder_boundary_is_strictly_below_the_share_of_the_median():
+    """Median 100 s, share 0.3: 29 s is a speeder, 30 s (exactly 30%) and 31 s are not."""
+    inst = _instrument(_likert(2, required=False))
+    secs = [29, 30, 31, *([100] * 8)]
+    df = pd.DataFrame({"secs": secs, "q0": 1, "q1": 2})
+    rep = check_quality(
+        df, inst, _rules(speeders={"min_share_of_median": 0.3}), duration_column="secs"
+    )
+    assert rep.flags["speeder"].tolist() == [True, False, False, *([False] * 8)]
+    # share 0.5 of a 60 s median: 30 s is exactly half (kept), 29.5 s excluded
+    df = pd.DataFrame({"secs": [29.5, 30, 30.5, *([60] * 8)], "q0": 1, "q1": 2})
+    rep = check_quality(
+        df, inst, _rules(speeders={"min_share_of_median": 0.5}), duration_column="secs"
+    )
+    assert rep.flags["speeder"].tolist() == [True, False, False, *([False] * 8)]
+
+
+# -- Mahalanobis against R psych::outlier -----------------------------------------------------
+
+REFERENCE = Path(__file__).parent / "reference"
+ATTITUDE = ["rating", "complaints", "privileges", "learning", "raises", "critical", "advance"]
+
+
+@pytest.fixture(scope="module")
+def attitude() -> pd.DataFrame:
+    """R's ``attitude`` data with psych::outlier D² and chi-square p (reference/mahalanobis.R)."""
+    return pd.read_csv(REFERENCE / "mahalanobis.csv")
+
+
+def test_mahalanobis_matches_r_psych_outlier(attitude):
+    """psych 2.2.9 ``outlier(attitude, plot = FALSE)``; p = pchisq(D2, df = 7, lower = FALSE)."""
+    d2, p = mahalanobis(attitude[ATTITUDE].to_numpy(dtype=float))
+    np.testing.assert_allclose(d2, attitude["d2"], rtol=1e-10)
+    np.testing.assert_allclose(p, attitude["p"], rtol=1e-9)
+    # the degrees of freedom are the number of items (k = 7), not k - 1
+    assert not np.allclose(p, attitude["p_df_minus_1"], rtol=1e-3)
+    # the same from a frame of small integers read block by block
+    d2_frame, _ = mahalanobis(attitude[ATTITUDE].astype("int16"))
+    np.testing.assert_allclose(d2_frame, attitude["d2"], rtol=1e-10)
+
+
+def test_outlier_rule_flags_exactly_the_rows_r_puts_below_alpha(attitude):
+    items = [
+        {"id": c, "text": c, "type": "integer", "min": 0, "max": 100, "construct": "att"}
+        for c in ATTITUDE
+    ]
+    inst = _instrument(items, constructs=["att"])
+    r_p = attitude["p"].to_numpy()
+    # alpha between the two smallest p-values: exactly one row is an outlier
+    lowest, second = np.sort(r_p)[:2]
+    for alpha, expected in [
+        ((lowest + second) / 2, {int(np.argmin(r_p))}),
+        (second * 1.000001, set(np.argsort(r_p)[:2].tolist())),
+        (lowest * 0.999999, set()),
+    ]:
+        rep = check_quality(attitude[ATTITUDE], inst, _rules(mahalanobis={"alpha": alpha}))
+        assert set(np.flatnonzero(rep.flags["outlier"])) == expected, alpha
+        np.testing.assert_allclose(rep.flags["mahalanobis_p"], r_p, rtol=1e-9)
+
+
+# -- result protocol -------------------------------------------------------------------------
+
+
+def test_report_to_dict_is_json_ready():
+    import json
+
+    df = good_rows(60)
+    df.loc[1, "secs"] = 30
+    df.loc[2, "a1"] = 9
+    rep = run(df)
+    out = rep.to_dict()
+    assert out["n_input"] == 60 and out["n_kept"] == 59 and out["n_excluded"] == 1
+    assert out["flagged"]["speeder"] == 1
+    assert out["exclusions"] == [
+        {
+            "row": 3,
+            "id": "r1",
+            "reasons": "speeder (< 30% of median duration)",
+            "first_reason": "speeder (< 30% of median duration)",
+        }
+    ]
+    assert out["problems_by_rule"]["out_of_range"] == 1
+    assert out["rules"]["speeders"]["min_share_of_median"] == 0.3
+    json.dumps(out, allow_nan=False)
+    assert rep.to_frame() is rep.flags

@@ -106,3 +106,31 @@ def test_report_frames():
     assert frame["construct"].tolist() == ["x"]  # single-item scales have no reliability
     assert 0.7 < frame["alpha"].iloc[0] < 0.9
     assert len(rep.items_frame()) == 4
+
+
+def test_to_dict_is_json_ready():
+    """Two items: omega is undefined (NaN in the frame, None in the mapping)."""
+    import json
+
+    df = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5]})
+    rep = reliability({"s": df})
+    out = rep.to_dict()
+    assert out["s"]["k"] == 2 and out["s"]["omega"] is None
+    assert out["s"]["alpha"] == pytest.approx(rep.scales[0].alpha)
+    assert [i["item"] for i in out["s"]["items"]] == ["a", "b"]
+    assert out["s"]["items"][0]["alpha_if_deleted"] is None
+    json.dumps(out, allow_nan=False)
+    assert rep.scales[0].to_frame() is rep.scales[0].items
+
+
+def test_pairwise_covariance_matches_pandas_and_r():
+    """pandas ``DataFrame.cov`` and R ``cov(use = "pairwise")`` use per-pair complete rows."""
+    from smekit.survey.reliability import pairwise_cov
+
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 11, size=(500, 6)).astype(float)
+    x[rng.random(x.shape) < 0.15] = np.nan
+    x[:498, 5] = np.nan  # two shared rows at most: still a covariance
+    np.testing.assert_allclose(pairwise_cov(x), pd.DataFrame(x).cov().to_numpy(), rtol=1e-12)
+    x[:, 4] = np.nan
+    assert np.isnan(pairwise_cov(x)[4]).all()

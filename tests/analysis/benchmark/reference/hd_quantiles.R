@@ -1,0 +1,27 @@
+# Reference values for tests/analysis/benchmark/test_peers.py and test_profile.py.
+# Run: Rscript hd_quantiles.R > hd_quantiles.json
+# Harrell-Davis quantiles from Hmisc::hdquantile; mid-rank percentile ranks
+# 100 * (rank(x, ties = "average") - 0.5) / n, and per-group medians / top quartiles.
+suppressMessages(library(Hmisc))
+x <- c(3.2, 4.0, 2.8, 3.6, 4.4, 3.0, 3.8, 2.4, 4.2, 3.6, 3.4, 5.0)
+g <- c("a", "a", "a", "a", "a", "b", "b", "b", "b", "b", "b", "b")
+small <- c(1, 2, 3, 4, 10)
+q <- c(0.25, 0.5, 0.75)
+hd_x <- as.numeric(hdquantile(x, probs = q, names = FALSE))
+hd_small <- as.numeric(hdquantile(small, probs = q, names = FALSE))
+pr <- ave(x, g, FUN = function(v) 100 * (rank(v, ties.method = "average") - 0.5) / length(v))
+grp <- lapply(split(x, g), function(v) as.numeric(hdquantile(v, probs = q, names = FALSE)))
+num <- function(v) paste0("[", paste(sprintf("%.15g", v), collapse = ", "), "]")
+str <- function(v) paste0("[", paste0('"', v, '"', collapse = ", "), "]")
+cat("{\n")
+cat('  "source": "R ', R.version$major, ".", R.version$minor, ", Hmisc ", as.character(packageVersion("Hmisc")), '",\n', sep = "")
+cat('  "x": ', num(x), ",\n", sep = "")
+cat('  "groups": ', str(g), ",\n", sep = "")
+cat('  "small": ', num(small), ",\n", sep = "")
+cat('  "probs": ', num(q), ",\n", sep = "")
+cat('  "hd_x": ', num(hd_x), ",\n", sep = "")
+cat('  "hd_small": ', num(hd_small), ",\n", sep = "")
+cat('  "percentile_rank": ', num(pr), ",\n", sep = "")
+cat('  "hd_group_a": ', num(grp$a), ",\n", sep = "")
+cat('  "hd_group_b": ', num(grp$b), "\n", sep = "")
+cat("}\n")
