@@ -58,6 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from smekit.analysis.estimates import Estimates
+from smekit.analysis.panel_common import EstimatesView
 from smekit.analysis.panel_prep import check_panel, period_index
 from smekit.core.errors import DataError, ModelError
 
@@ -76,7 +77,7 @@ __all__ = [
 
 # -- the fitting helper -------------------------------------------------------------------
 @dataclass(frozen=True)
-class DidFit:
+class DidFit(EstimatesView):
     """A fixed-effects fit: estimates, the vcov of the slopes, and the sample.
 
     Attributes
@@ -102,17 +103,6 @@ class DidFit:
     r2_within: float
     excluded: pd.DataFrame = field(repr=False)
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def params(self) -> pd.Series:
-        return self.estimates.params
-
-    @property
-    def bse(self) -> pd.Series:
-        return self.estimates.bse
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.estimates.to_frame()
 
     def to_dict(self) -> dict[str, Any]:
         e = self.estimates.to_dict()

@@ -54,6 +54,7 @@ from scipy import stats
 
 from smekit.analysis.estimates import Estimates
 from smekit.analysis.gmm_instruments import GmmDesign, build_design
+from smekit.analysis.panel_common import EstimatesView
 from smekit.core.errors import ModelError
 
 __all__ = ["GmmResult", "GmmTest", "dynamic_gmm", "fit_design"]
@@ -80,7 +81,7 @@ def _f(v: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class GmmResult:
+class GmmResult(EstimatesView):
     """A fitted dynamic-panel GMM model.
 
     Attributes
@@ -115,17 +116,6 @@ class GmmResult:
     steps: int
     warnings: list[str] = field(default_factory=list)
     step1_params: pd.Series | None = None
-
-    @property
-    def params(self) -> pd.Series:
-        return self.estimates.params
-
-    @property
-    def bse(self) -> pd.Series:
-        return self.estimates.bse
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.estimates.to_frame()
 
     def to_dict(self) -> dict[str, Any]:
         e = self.estimates.to_dict()

@@ -156,11 +156,11 @@ def build_report(results_dir: Path, manifest: dict | None = None) -> _Report:
 
 
 def _generic_section(report: _Report, folder: Path, title: str) -> None:
-    """Every rendered table (``table_*.html``), figure and CSV summary table of a folder."""
+    """Every rendered table (``*.html``), figure and CSV summary table of a folder."""
     if not folder.is_dir():
         return
     report.heading(title)
-    for table_html in sorted(folder.rglob("table_*.html")):
+    for table_html in sorted(folder.rglob("*.html")):
         report.table_files(table_html)
     for csv in sorted(folder.glob("*.csv")):
         frame = pd.read_csv(csv)

@@ -108,7 +108,7 @@ def title_of(path: Path) -> str:
 
 
 def folder_tables(results, folder: str, *, skip: tuple[str, ...] = ()) -> None:
-    """Every rendered table (``table_*.html``), result table and figure of a results folder.
+    """Every rendered table (``*.html``), result table and figure of a results folder.
 
     Used by pages whose analyses write many small tables (panel, policy
     evaluation): each appears under a heading named after its file.
@@ -117,7 +117,7 @@ def folder_tables(results, folder: str, *, skip: tuple[str, ...] = ()) -> None:
     if not root.is_dir():
         st.info(f"No {folder} results in this study.")
         return
-    for html_path in sorted(root.rglob("table_*.html")):
+    for html_path in sorted(root.rglob("*.html")):
         st.subheader(title_of(html_path).removeprefix("Table "))
         html_table(html_path, title_of(html_path))
     for path in sorted(root.rglob("*.parquet")):

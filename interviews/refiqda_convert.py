@@ -31,6 +31,19 @@ from smekit.interviews.refiqda import (
     guid,
 )
 
+DOCUMENT_SUFFIXES = {
+    ".txt",
+    ".docx",
+    ".doc",
+    ".pdf",
+    ".rtf",
+    ".odt",
+    ".md",
+    ".html",
+    ".vtt",
+    ".srt",
+}
+
 # -- codebook text <-> description ---------------------------------------------------------------
 
 
@@ -185,7 +198,8 @@ def to_smekit(project: QdaProject) -> Imported:
     taken: set[str] = set()
     source_ids: dict[str, str] = {}
     for s in project.sources:
-        stem = PurePosixPath(s.name).stem if "." in s.name else s.name
+        path = PurePosixPath(s.name)
+        stem = path.stem if path.suffix.lower() in DOCUMENT_SUFFIXES else s.name
         sid = stem if stem and stem not in taken else slug(stem or s.guid, taken)
         taken.add(sid)
         source_ids[s.guid] = sid

@@ -84,14 +84,18 @@ def convert(mapping: list[int | None] | None, text: str, a: int, b: int):
 
 
 def _name_score(name: str | None, piece: str) -> int:
-    """2 when a selection name is the start of its text as it stands, 1 when it is after
-    trimming the text's outer white space, 0 when it is not (or the name says nothing)."""
+    """3 when a selection name is its text, 2 when it is the start of its text as it stands,
+    1 when it is after trimming the text's outer white space, 0 when it is not (or the name
+    says nothing)."""
     if not name:
         return 0
-    stem = " ".join(name.split()).rstrip(".…").rstrip()
+    inner = re.sub(r"\s+", " ", piece)
+    full = " ".join(name.split())
+    if len(full) >= 3 and inner == full:
+        return 3
+    stem = full.rstrip(".…").rstrip()
     if len(stem) < 3:
         return 0
-    inner = re.sub(r"\s+", " ", piece)
     if inner.startswith(stem) or (inner and stem.startswith(inner)):
         return 2
     flat = inner.strip()
@@ -139,7 +143,7 @@ def choose_convention(
         )
     else:
         why = (
-            f"selection names match {named / 2:g} of {len(spans)}, {at_end} end at the text's end, "
+            f"name score {named} for {len(spans)} selections, {at_end} end at the text's end, "
             f"{inside} of {len(spans)} inside the text"
         )
     return best, f"positions read as {_LABEL[best]}: {why}"

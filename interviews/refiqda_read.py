@@ -11,8 +11,9 @@ What the four tools write, and how it is read (each quirk is exercised in
 - ``PDFSource`` elements whose ``Representation`` holds the plain text and the selections;
 - DOCX sources with only a ``richTextPath`` (paragraphs joined by line feeds, reported);
 - the user of a selection or coding from ``creatingUser``, else ``modifyingUser``;
-- a ``Description`` inside a selection (a memo) and notes linked by ``NoteRef``, with the
-  note's text inline (``PlainTextContent``) or in a file (``plainTextPath``);
+- a ``Description`` inside a selection (a memo) and notes linked by ``NoteRef`` or by a
+  ``Link`` between note and selection, with the note's text inline (``PlainTextContent``) or
+  in a file (``plainTextPath``);
 - selections without codings (kept, not turned into codings); codings placed on a source;
 - codings that point at a case instead of a code, and codings on picture, audio or video
   sources: reported, with their GUIDs, and left out;
@@ -185,6 +186,15 @@ class _Reader:
                     text = decode(data)
             out[key(_gid(n))] = QdaNote(_gid(n), n.get("name", ""), text or "")
         self.note_of = out
+        # NVivo ties an annotation to its selection with a Link from the note (QualCoder
+        # refi.py, load_codings_for_text)
+        self.linked: dict[str, list[str]] = {}
+        for ln in _kids(_kid(self.root, "Links"), "Link"):
+            o, t = key(ln.get("originGUID")), key(ln.get("targetGUID"))
+            if o in out and t:
+                self.linked.setdefault(t, []).append(out[o].text)
+            elif t in out and o:
+                self.linked.setdefault(o, []).append(out[t].text)
         return out
 
     def memo(self, el) -> str | None:
@@ -193,6 +203,7 @@ class _Reader:
             for r in _kids(el, "NoteRef")
             if key(r.get("targetGUID")) in self.note_of
         ]
+        texts += self.linked.get(key(_gid(el)), [])
         desc = _text(el, "Description")
         if desc and desc.strip():
             texts.insert(0, desc.strip())

@@ -271,8 +271,5 @@ def _detect(
 ) -> str:
     if container == "sav":
         return "sav"
-    if container == "excel":
-        header = _excel_header(path, sheet, score=_scorer(instrument))
-    else:
-        header = _text_header(head, encoding, delimiter)
+    header = _header(path, head, container, instrument, sheet, encoding, delimiter)
     return _classify(header, instrument, container)

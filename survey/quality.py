@@ -415,6 +415,7 @@ def check_quality(
     source: str = "responses",
     import_problems: pd.DataFrame | None = None,
     unknown_columns: list[str] | None = None,
+    missing_reasons: pd.DataFrame | None = None,
 ) -> QualityReport:
     """Check responses against the instrument and apply the cleaning rules.
 
@@ -457,6 +458,12 @@ def check_quality(
         Problems reported by the importer, merged into the table.
     unknown_columns
         Columns that match no item (reported once each, as row 1).
+    missing_reasons
+        Why answers are missing, from the importer (``row``, ``column``, ``code``,
+        ``reason``; SPSS user-missing codes such as don't know = 8): such a cell
+        is still missing for the incomplete rule, but its problem row says
+        ``missing_reason`` with the code and its label instead of
+        ``missing_required``.
 
     Returns
     -------
@@ -528,6 +535,11 @@ def check_quality(
     # -- missing required items (relevant only), one column at a time ------------
     applicable = np.zeros(n, dtype=np.int64)
     n_missing = np.zeros(n, dtype=np.int64)
+    # user-missing codes kept by the importer (SPSS: don't know, refused): item -> row -> reason
+    why_missing: dict[str, dict[int, tuple[object, str]]] = {}
+    if missing_reasons is not None:
+        for r in missing_reasons.itertuples(index=False):
+            why_missing.setdefault(str(r.column), {})[int(r.row)] = (r.code, str(r.reason))
     for item_id in required:
         applies = relevant[item_id]
         if item_id in clean.columns:
@@ -542,18 +554,27 @@ def check_quality(
         n_missing += miss
         idx = np.flatnonzero(miss)
         if len(idx):
-            problems.append(
-                pd.DataFrame(
-                    {
-                        "file": source,
-                        "row": rownum[idx],
-                        "column": item_id,
-                        "value": "",
-                        "rule": "missing_required",
-                        "message": "required item not answered",
-                    }
-                )
+            frame = pd.DataFrame(
+                {
+                    "file": source,
+                    "row": rownum[idx],
+                    "column": item_id,
+                    "value": "",
+                    "rule": "missing_required",
+                    "message": "required item not answered",
+                }
             )
+            reasons = why_missing.get(item_id)
+            if reasons:
+                known = frame["row"].map(reasons)
+                has = known.notna().to_numpy()
+                frame.loc[has, "rule"] = "missing_reason"
+                frame.loc[has, "value"] = [str(code) for code, _ in known[has]]
+                frame.loc[has, "message"] = [
+                    f"answered '{reason}' (code {code}); counted as missing"
+                    for code, reason in known[has]
+                ]
+            problems.append(frame)
     missing_share = np.where(applicable > 0, n_missing / np.maximum(applicable, 1), 0.0)
 
     # -- duplicate ids ---------------------------------------------------------

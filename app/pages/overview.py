@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -28,7 +27,7 @@ cols[1].metric("Analysed", summary.get("kept", "—"))
 segments = results.table("interviews/segments")
 n_interviews = segments["transcript_id"].nunique() if segments is not None else 0
 cols[2].metric("Interviews", n_interviews or "—")
-cols[3].metric("Run (UTC)", (manifest.get("started_utc") or "—").replace("T", " ")[:16])
+cols[3].metric("Analysed on (UTC)", (manifest.get("started_utc") or "—")[:10])
 survey_cfg = config.get("survey") or {}
 interviews_cfg = config.get("interviews") or {}
 design = [
@@ -43,24 +42,23 @@ st.table(pd.DataFrame([(k, v) for k, v in design if v], columns=["", "value"]).s
 st.header("Data quality")
 exclusions = results.table("survey/exclusions")
 if summary and exclusions is not None:
-    steps = [("Responses in", int(summary["responses_in"]))]
+    rows = [("Responses in", "", int(summary["responses_in"]))]
     remaining = int(summary["responses_in"])
     for reason, count in exclusions["first_reason"].value_counts(sort=False).items():
         remaining -= int(count)
-        steps.append((f"− {reason}", remaining))
-    steps.append(("Analysed", int(summary["kept"])))
-    funnel = pd.DataFrame(steps, columns=["step", "responses"])
-    funnel["order"] = range(len(funnel))
-    chart = (
-        alt.Chart(funnel)
-        .mark_bar()
-        .encode(
-            x=alt.X("responses:Q", title="responses remaining"),
-            y=alt.Y("step:N", sort=alt.SortField("order"), title=None),
-            tooltip=["step", "responses"],
-        )
+        rows.append((f"Excluded: {reason}", f"{int(count):,}", remaining))
+    rows.append(("Analysed", "", int(summary["kept"])))
+    funnel = pd.DataFrame(rows, columns=["step", "removed", "remaining"])
+    st.dataframe(
+        funnel,
+        hide_index=True,
+        use_container_width=True,
+        column_config={
+            "remaining": st.column_config.ProgressColumn(
+                "remaining", min_value=0, max_value=int(summary["responses_in"]), format="%d"
+            )
+        },
     )
-    st.altair_chart(chart, use_container_width=True)
     st.caption(
         "Each excluded response is counted once, under the first rule that excluded it; "
         "every reason is listed in results/survey/exclusions.csv."

@@ -80,6 +80,7 @@ def app_command(
         "server.headless": True,
         "browser.gatherUsageStats": False,
         "server.fileWatcherType": "none",
+        "client.toolbarMode": "viewer",
     }
     bootstrap.load_config_options(flag_options=flags)
     bootstrap.run(str(app_script()), False, ["--study", str(study.resolve())], flag_options=flags)

@@ -168,6 +168,7 @@ def survey_quality(
         source=file.name,
         import_problems=res.problems,
         unknown_columns=[c for c in res.unknown_columns if c not in {id_column, duration}],
+        missing_reasons=res.missing_reasons,
     )
     out.mkdir(parents=True, exist_ok=True)
     report.problems.to_csv(out / "problems.csv", index=False)

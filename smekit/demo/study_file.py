@@ -43,6 +43,9 @@ integration:
 panels:
   s2: data/panel_s2.csv
   s3: data/panel_s3.csv
+benchmark:
+  # F287 is the only services firm of its region: its report shows the fallback.
+  firm: F287
 """
 
 

@@ -22,17 +22,16 @@ import numpy as np
 import pandas as pd
 
 from smekit.context import RunContext, Stage
+from smekit.stages.panel_common import has_panel, prepare, read_panel
 from smekit.study import StudyConfig
 
 
 def _has_s3(config: StudyConfig) -> bool:
-    panels = getattr(config, "panels", None)
-    return panels is not None and panels.s3 is not None
+    return has_panel(config, "s3")
 
 
 def _has_s2(config: StudyConfig) -> bool:
-    panels = getattr(config, "panels", None)
-    return panels is not None and panels.s2 is not None
+    return has_panel(config, "s2")
 
 
 def _write_table(ctx: RunContext, table: Any, name: str) -> None:
@@ -53,16 +52,8 @@ def _save(ctx: RunContext, fig: Any, name: str) -> None:
 # -- S3 ------------------------------------------------------------------------------------
 def run_prepare(ctx: RunContext) -> None:
     """Read panel_s3, build the treatment indicator, interpolate, drop long gaps, winsorise."""
-    from smekit.analysis.panel_prep import prepare_panel
-    from smekit.core.errors import DataError
 
     cfg = ctx.study.config.panels.s3
-    path = ctx.study.input_file(cfg.data, "panels.s3.data")
-    ctx.inputs["panels.s3.data"] = path
-    try:
-        raw = pd.read_csv(path)
-    except (ValueError, OSError) as exc:
-        raise DataError(f"cannot read the panel: {exc}", where=path) from None
     needed = [cfg.unit, cfg.time, cfg.outcome, cfg.treat, *cfg.controls, *cfg.mediators]
     needed += [c for c in (cfg.post, cfg.cohort, cfg.cluster) if c]
     needed += [s.column for s in cfg.heterogeneity]
@@ -70,20 +61,9 @@ def run_prepare(ctx: RunContext) -> None:
         needed += cfg.psm.covariates
     if cfg.alternatives is not None and cfg.alternatives.region_time:
         needed.append(cfg.alternatives.region_time)
-    missing = [c for c in dict.fromkeys(needed) if c not in raw.columns]
-    if missing:
-        raise DataError(f"panels.s3: columns {missing} not in the panel", where=path)
+    raw, path = read_panel(ctx, "s3", needed)
     numeric = list(dict.fromkeys([cfg.outcome, *cfg.controls, *cfg.mediators]))
-    prep = prepare_panel(
-        raw,
-        cfg.unit,
-        cfg.time,
-        interpolate=numeric if cfg.interpolate else (),
-        max_gap=cfg.max_gap,
-        winsorize=numeric if cfg.winsorize > 0 else (),
-        p=cfg.winsorize,
-        source=str(path.name),
-    )
+    prep = prepare(cfg, raw, path, numeric)
     data = prep.data.copy()
     data["did"] = (data[cfg.treat] * data[cfg.post]).astype(int) if cfg.post else data[cfg.treat]
     ctx.write_table(prep.to_frame(), "did/preparation", csv=True)

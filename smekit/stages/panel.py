@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from smekit.context import RunContext, Stage
+from smekit.stages.panel_common import has_panel, prepare, read_panel
 from smekit.study import StudyConfig
 
 
 def _has_s2(config: StudyConfig) -> bool:
-    panels = getattr(config, "panels", None)
-    return panels is not None and panels.s2 is not None
+    return has_panel(config, "s2")
 
 
 def _z(x: pd.Series) -> pd.Series:
@@ -53,36 +53,15 @@ def _index(method: str, frame: pd.DataFrame, cols: list[str], negative: list[str
 
 def run_prepare(ctx: RunContext) -> None:
     """Read the panel, interpolate, drop long-gap units, winsorise, log; build the indices."""
-    from smekit.analysis.panel_prep import prepare_panel
-    from smekit.core.errors import DataError
 
     cfg = ctx.study.config.panels.s2
-    path = ctx.study.input_file(cfg.data, "panels.s2.data")
-    ctx.inputs["panels.s2.data"] = path
-    try:
-        raw = pd.read_csv(path)
-    except (ValueError, OSError) as exc:
-        raise DataError(f"cannot read the panel: {exc}", where=path) from None
     core = [c for cols in cfg.indicators.values() for c in cols]
     outc = [c for cols in cfg.outcome_indicators.values() for c in cols]
     needed = [*core, *outc, *cfg.controls, *cfg.mediators]
     needed += [c for c in (cfg.extra_control, cfg.outcome, cfg.regressor) if c and c != "index"]
-    missing = [c for c in dict.fromkeys(needed) if c not in raw.columns]
-    if missing:
-        raise DataError(f"panels.s2: columns {missing} not in the panel", where=path)
+    raw, path = read_panel(ctx, "s2", needed)
     numeric = list(dict.fromkeys(needed))
-    prep = prepare_panel(
-        raw,
-        cfg.unit,
-        cfg.time,
-        interpolate=numeric if cfg.interpolate else (),
-        max_gap=cfg.max_gap,
-        winsorize=numeric if cfg.winsorize > 0 else (),
-        p=cfg.winsorize,
-        log=cfg.log,
-        log_shift=cfg.log_shift,
-        source=str(path.name),
-    )
+    prep = prepare(cfg, raw, path, numeric, log=cfg.log, log_shift=cfg.log_shift)
     data = prep.data
     ctx.write_table(prep.to_frame(), "panel/preparation", csv=True)
     logged = {c: f"ln_{c}" for c in cfg.log}

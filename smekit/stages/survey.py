@@ -43,6 +43,7 @@ def run_import(ctx: RunContext) -> None:
         encoding=cfg.encoding,
         delimiter=cfg.delimiter,
         sheet=cfg.sheet,
+        min_item_share=cfg.min_item_share,
     )
     for key in ("id_column", "duration_column"):
         column = getattr(cfg, key)
@@ -85,8 +86,10 @@ def run_quality(ctx: RunContext) -> None:
         unknown_columns=[
             c for c in imported.unknown_columns if c not in {cfg.id_column, cfg.duration_column}
         ],
+        missing_reasons=imported.missing_reasons,
     )
     ctx.results["quality"] = report
+    ctx.write_table(imported.missing_reasons, "survey/missing_reasons", csv=True)
     ctx.write_table(report.problems, "survey/problems", csv=True)
     ctx.write_table(report.exclusions, "survey/exclusions", csv=True)
     ctx.write_table(report.flags, "survey/flags")

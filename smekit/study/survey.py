@@ -26,6 +26,12 @@ class SurveyConfig(_Strict):
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | int | None = None
+    min_item_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="stop when fewer than this share of the items match a column",
+    )
 
 
 class MediationConfig(_Strict):

@@ -13,19 +13,14 @@ import pytest
 
 from smekit.analysis.suite import run_suite
 from smekit.core.errors import ModelError
-from smekit.demo import write_demo
-from smekit.runner import run_study
-from smekit.study import load_study
 
 PREDICTORS = ["digital_tools", "supply_chain_div", "employee_training", "customer_engagement"]
 FORMULA = "digital_transformation ~ " + " + ".join(PREDICTORS)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    study = write_demo(tmp_path_factory.mktemp("suite") / "demo")
-    ctx = run_study(load_study(study.root))
-    return study, ctx
+def demo(analysed_demo):
+    return analysed_demo.demo, analysed_demo.ctx
 
 
 def test_demo_true_coefficients_inside_cis(demo):

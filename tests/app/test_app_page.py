@@ -21,7 +21,7 @@ MAIN = str(Path(smekit.app.__file__).parent / "main.py")
 
 @pytest.fixture(scope="module")
 def study(analysed_demo):
-    return analysed_demo
+    return analysed_demo.root
 
 
 def _app(study, monkeypatch, page: str | None = None) -> AppTest:
@@ -180,3 +180,27 @@ def test_integration_page_saves_a_verdict_outside_results(study, monkeypatch):
         saved.unlink()
         if not any(saved.parent.iterdir()):
             shutil.rmtree(saved.parent)
+
+
+@pytest.mark.parametrize(("page", "folder"), [("pages/panel.py", "panel"), ("pages/did.py", "did")])
+def test_panel_pages_show_every_table(study, monkeypatch, page, folder):
+    at = _app(study, monkeypatch, page)
+    tables = sorted((study / "results" / folder).rglob("*.html"))
+    shown = [s.value for s in at.subheader]
+    assert tables and len(shown) >= len(tables)
+
+
+def test_benchmark_page_shows_one_firm(study, monkeypatch):
+    at = _app(study, monkeypatch, "pages/benchmark.py")
+    firms = pd.read_parquet(study / "results/benchmark/firms.parquet")
+    firm = "F287"
+    at.selectbox(key="benchmark-firm").set_value(firm).run()
+    assert not at.exception
+    row = firms[firms["firm_id"] == firm].iloc[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Peer group"] == row["level"] and metrics["Weakest"] == row["weakest"]
+    labels = [b.label for b in at.get("download_button")]
+    assert f"Report of {firm} (HTML)" in labels
+    shown = next(d.value for d in at.dataframe if "percentile_band" in d.value.columns)
+    others = set(firms["firm_id"]) - {firm}
+    assert not others & set(shown.astype(str).to_numpy().ravel())

@@ -53,13 +53,14 @@ def _answers(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def server(analysed_demo, tmp_path_factory):
+    study = analysed_demo.root
     port = free_port()
     smekit = shutil.which("smekit", path=str(Path(sys.executable).parent)) or "smekit"
     log = tmp_path_factory.mktemp("server") / "app.log"
     env = {k: v for k, v in os.environ.items() if k != "SMEKIT_APP_PASSWORD"}
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [smekit, "app", str(analysed_demo), "--port", str(port)],
+            [smekit, "app", str(study), "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -70,7 +71,7 @@ def server(analysed_demo, tmp_path_factory):
             proc.kill()
             pytest.fail(f"smekit app did not start: {log.read_text()}")
         time.sleep(0.25)
-    yield {"url": f"http://127.0.0.1:{port}", "port": port, "proc": proc, "study": analysed_demo}
+    yield {"url": f"http://127.0.0.1:{port}", "port": port, "proc": proc, "study": study}
     if proc.poll() is None:
         proc.kill()
 

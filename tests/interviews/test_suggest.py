@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 from smekit.core.errors import DataError
-from smekit.demo import DEFAULT_SEED, write_demo
 from smekit.interviews.codebook import load_codebook
 from smekit.interviews.preprocess import load_preprocessor
 from smekit.interviews.suggest import (
@@ -33,8 +32,8 @@ def codebook():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    study = write_demo(tmp_path_factory.mktemp("suggest") / "demo", seed=DEFAULT_SEED)
+def demo(demo_study):
+    study = demo_study
     segments = read_corpus(study.root / "data" / "transcripts").segments
     truth = {}
     for pid, p in study.truth["interviews"]["participants"].items():

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from smekit.core.errors import DataError, ModelError
-from smekit.demo import DEFAULT_SEED, write_demo
 from smekit.interviews.codebook import load_codebook
 from smekit.interviews.preprocess import load_preprocessor
 from smekit.interviews.themes import (
@@ -23,8 +22,8 @@ from smekit.survey.instrument import library_path
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    study = write_demo(tmp_path_factory.mktemp("themes") / "demo", seed=DEFAULT_SEED)
+def demo(demo_study):
+    study = demo_study
     segments = read_corpus(study.root / "data" / "transcripts").segments
     truth = {}
     for pid, p in study.truth["interviews"]["participants"].items():

@@ -358,3 +358,30 @@ def test_integer_item_with_a_fraction_stays_float(s1, tmp_path):
     data = read_responses(path, s1, min_item_share=0).data
     assert data["employees"].dtype == np.float64
     assert data["employees"].tolist() == [12.0, 2.5]
+
+
+def test_sav_missing_reasons_reach_the_problems_table(mini):
+    """A required item answered "Refused" is still missing, but the table says why."""
+    from smekit.survey.quality import check_quality
+
+    result = read_responses(fixture("mini_user_missing.sav"), mini)
+    report = check_quality(
+        result.data,
+        mini,
+        row_numbers=result.row_numbers,
+        source="mini_user_missing.sav",
+        missing_reasons=result.missing_reasons,
+    )
+    problems = report.problems
+    stated = problems[problems["rule"] == "missing_reason"]
+    required = {i.id for i in mini.iter_items() if i.required}
+    expected = result.missing_reasons[result.missing_reasons["column"].isin(required)]
+    assert sorted(zip(stated["row"], stated["column"], strict=True)) == sorted(
+        zip(expected["row"], expected["column"], strict=True)
+    )
+    assert len(expected)  # the fixture has required items answered with a missing code
+    assert any("answered 'Refused' (code 9" in m for m in stated["message"])
+    silent = problems[(problems["rule"] == "missing_required")]
+    assert not set(zip(silent["row"], silent["column"], strict=True)) & set(
+        zip(expected["row"], expected["column"], strict=True)
+    )
