@@ -361,7 +361,11 @@ def refit_without_flagged(
             where=ols.design.formula,
             fix="use a stricter rule such as cooks_gt_1",
         )
-    return fit_ols(ols.design.subset(keep), alpha=ols.alpha)
+    refit = fit_ols(ols.design.subset(keep), alpha=ols.alpha)
+    # Q of the refit is formed again on first use (same values); not holding it
+    # keeps an n x k array out of memory in a suite that never reads it.
+    refit.__dict__.pop("q_factor", None)
+    return refit
 
 
 def compare_models(

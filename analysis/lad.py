@@ -131,7 +131,7 @@ def lad_preprocessed(
     resid = y - X @ beta
     start_sad = float(np.abs(resid).sum())
     keep_n = m
-    big = 1e3 * (float(np.abs(resid).sum()) + 1.0)
+    big = 1e3 * (start_sad + 1.0)
     forced = np.zeros(n, dtype=bool)
     for round_ in range(1, max_rounds + 1):
         if keep_n >= n:
@@ -164,6 +164,25 @@ def lad_preprocessed(
     return None
 
 
+def _percentile(a: np.ndarray, per: float) -> float:
+    """``scipy.stats.scoreatpercentile(a, per)`` (linear interpolation), by partial sorting.
+
+    Only the two order statistics around ``per / 100 * (n - 1)`` are placed
+    (``numpy.partition``); the interpolation is scipy's, so the value is the same.
+    """
+    n = a.size
+    if n == 0:
+        return float("nan")
+    idx = per / 100.0 * (n - 1)
+    i = int(idx)
+    if i == idx:
+        return float(np.partition(a, i)[i])
+    j = i + 1
+    part = np.partition(a, (i, j))
+    weights = np.array([(j - idx), (idx - i)], float)
+    return float(np.add.reduce(part[i : j + 1] * weights) / weights.sum())
+
+
 def kernel_cov(X: np.ndarray, y: np.ndarray, beta: np.ndarray, q: float = 0.5) -> np.ndarray:
     """statsmodels ``QuantReg``'s default covariance at ``beta``, in row blocks.
 
@@ -177,7 +196,7 @@ def kernel_cov(X: np.ndarray, y: np.ndarray, beta: np.ndarray, q: float = 0.5) -
 
     n, k = X.shape
     e = y - X @ beta
-    iqre = stats.scoreatpercentile(e, 75) - stats.scoreatpercentile(e, 25)
+    iqre = _percentile(e, 75) - _percentile(e, 25)
     h = hall_sheather(n, q)
     h = min(np.std(y), iqre / 1.34) * (stats.norm.ppf(q + h) - stats.norm.ppf(q - h))
     fhat0 = 1.0 / (n * h) * np.sum(kernels["epa"](e / h))

@@ -137,6 +137,21 @@ def _levels(values: pd.Series) -> tuple[np.ndarray, list]:
             levels = sorted(uniques)
         except TypeError:
             levels = sorted(uniques, key=str)
+        # Codes by hashing once (first-appearance order, -1 for missing), then
+        # renumbered to the sorted levels: faster than matching every value
+        # against the categories.
+        first, seen = pd.factorize(values)
+        if len(seen) == len(levels):
+            rank = {v: i for i, v in enumerate(levels)}
+            try:
+                order = np.array([rank[v] for v in seen], dtype=np.int64)
+            except (KeyError, TypeError):
+                order = None
+            if order is not None:
+                codes = np.full(len(first), -1, dtype=np.int64)
+                hit = first >= 0
+                codes[hit] = order[first[hit]]
+                return codes, levels
     codes = pd.Categorical(values, categories=levels).codes.astype(np.int64)
     return codes, levels
 
@@ -276,6 +291,10 @@ def subgroup_models(
     X, y = design.X, design.y
     counts = np.bincount(codes, minlength=len(levels))
 
+    # the slope columns as a slice when they are adjacent (a view, not a copy, per block)
+    contiguous = slope_idx.size > 0 and bool(np.all(np.diff(slope_idx) == 1))
+    columns = slice(int(slope_idx[0]), int(slope_idx[-1]) + 1) if contiguous else slope_idx
+
     def blocks_for(selected: set[int]):
         def blocks():
             for i in range(0, design.n, _BLOCK):
@@ -286,7 +305,7 @@ def subgroup_models(
                     else np.isin(block_codes, list(selected))
                 )
                 if sel.any():
-                    yield X[i : i + _BLOCK][:, slope_idx][sel], y[i : i + _BLOCK][sel]
+                    yield X[i : i + _BLOCK, columns][sel], y[i : i + _BLOCK][sel]
 
         return blocks
 

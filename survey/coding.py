@@ -456,6 +456,8 @@ def _small_integers(column: _Column, values: np.ndarray) -> pd.Series:
 def _keep(column: _Column) -> pd.Series:
     """A column not in the instrument, unchanged except that blank cells are missing."""
     if column.original is None:
+        if column.arrow is not None and _all_strings(column.uniques):
+            return _arrow_text(column)
         return pd.Series(column.take(_text_uniques(column.uniques), None), dtype="str")
     series = column.original.reset_index(drop=True)
     if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
@@ -465,3 +467,19 @@ def _keep(column: _Column) -> pd.Series:
         if pd.api.types.is_object_dtype(series.dtype):
             series = series.infer_objects()
     return series
+
+
+def _arrow_text(column: _Column) -> pd.Series:
+    """A text column from its ``pyarrow`` dictionary array, blank cells missing.
+
+    The same values as ``_text_uniques`` spread to the rows, decoded by Arrow.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = column.arrow
+    dictionary = encoded.dictionary
+    blank = _blank_uniques(column.uniques)
+    if blank.any():
+        dictionary = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), dictionary)
+    return pd.Series(dictionary.take(encoded.indices), dtype="str")

@@ -17,12 +17,15 @@ import pandas as pd
 class _Column:
     """A column as ``codes`` (``-1`` = missing) into ``uniques`` (object array).
 
-    ``original`` keeps typed values (Excel, SPSS) for columns passed through.
+    ``original`` keeps typed values (Excel, SPSS) for columns passed through;
+    ``arrow`` the same column as a ``pyarrow`` dictionary array (delimited text),
+    so a text column passed through is built without Python strings per row.
     """
 
     codes: np.ndarray
     uniques: np.ndarray
     original: pd.Series | None = None
+    arrow: Any = None
 
     @classmethod
     def from_values(cls, values: pd.Series | np.ndarray) -> _Column:

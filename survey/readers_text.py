@@ -61,15 +61,16 @@ def _scan_records(text: str, delimiter: str, n: int) -> tuple[list[list[str]], i
 def _arrow_parse(buffer: Any, n_columns: int, delimiter: str, quoted: bool) -> list[_Column]:
     """Parse CSV body bytes (UTF-8, no header) into columns with ``pyarrow.csv.read_csv``.
 
-    Every column is read as dictionary-encoded text, so the distinct values and the
-    codes into them come straight from the parser. Empty cells stay empty strings
-    (missing by the coding rules) so the codes never hold nulls.
+    Every column is read as text and dictionary-encoded, so the distinct values (in
+    order of first appearance) and the codes into them come from Arrow. Empty cells
+    stay empty strings (missing by the coding rules) so the codes never hold nulls.
+    Reading plain text and encoding each whole column afterwards is faster than
+    having the parser build a dictionary per block and unifying them.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"c{j}" for j in range(n_columns)]
-    text_type = pa.dictionary(pa.int32(), pa.string())
     table = pacsv.read_csv(
         buffer,
         read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
@@ -77,20 +78,23 @@ def _arrow_parse(buffer: Any, n_columns: int, delimiter: str, quoted: bool) -> l
             delimiter=delimiter, newlines_in_values=quoted, ignore_empty_lines=True
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={name: text_type for name in names},
+            column_types={name: pa.string() for name in names},
             null_values=[],
             strings_can_be_null=False,
         ),
-    ).unify_dictionaries()
+    )
+    text = table.columns
+    del table
     columns = []
-    for chunked in table.columns:
-        if chunked.num_chunks == 0:
-            encoded = pa.array([], type=text_type)
-        else:
-            encoded = chunked.combine_chunks()
+    for j in range(len(text)):
+        chunked, text[j] = text[j], None  # each text column is freed once encoded
+        whole = chunked.combine_chunks() if chunked.num_chunks else pa.array([], pa.string())
+        del chunked
+        encoded = whole.dictionary_encode()
+        del whole
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-        columns.append(_Column(codes, uniques))
+        columns.append(_Column(codes, uniques, arrow=encoded))
     return columns
 
 

@@ -238,7 +238,17 @@ def score_constructs(
         total[:] = 0.0
         n_answered = np.zeros(n, dtype=np.int64)
         for item_id in ids:  # one item at a time: no (n, k) float copy of the block
-            x = items[item_id].to_numpy(dtype="float64", na_value=np.nan)
+            arr = items[item_id].array
+            if isinstance(arr, pd.arrays.IntegerArray) and arr.dtype.itemsize <= 4:
+                # small whole numbers: add every stored value, then take back the placeholders
+                # under the missing mask (exact in float64, no float copy of the column)
+                stored, missing = arr._data, arr._mask
+                total += stored
+                if missing.any():
+                    total[missing] -= stored[missing]
+                n_answered += ~missing
+                continue
+            x = arr.to_numpy(dtype="float64", na_value=np.nan)
             present = ~np.isnan(x)
             np.add(total, x, out=total, where=present)
             n_answered += present
