@@ -27,7 +27,6 @@ data* (2nd ed.), section 4.2: asymptotic versus exact t inference.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,19 +36,9 @@ import pandas as pd
 from scipy import stats as _stats
 
 from smekit.core.errors import ModelError
+from smekit.core.jsonable import jsonable
 
 __all__ = ["Estimates", "as_estimates"]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
 
 
 def _series(values: Any, index: Any = None) -> pd.Series:
@@ -197,7 +186,7 @@ class Estimates:
         ci = self.conf_int()
 
         def sd(s: pd.Series) -> dict[str, Any]:
-            return {str(k): _plain(v) for k, v in s.items()}
+            return {str(k): jsonable(v) for k, v in s.items()}
 
         return {
             "params": sd(self.params),
@@ -205,14 +194,14 @@ class Estimates:
             "tvalues": sd(self.tvalues),
             "pvalues": sd(self.pvalues),
             "conf_int": {
-                str(t): [_plain(lo), _plain(hi)]
+                str(t): [jsonable(lo), jsonable(hi)]
                 for t, lo, hi in zip(ci.index, ci["lower"], ci["upper"], strict=True)
             },
-            "df": _plain(self.df),
+            "df": jsonable(self.df),
             "distribution": self.distribution,
             "cov_type": self.cov_type,
-            "nobs": _plain(self.nobs),
-            "stats": {str(k): _plain(v) for k, v in self.stats.items()},
+            "nobs": jsonable(self.nobs),
+            "stats": {str(k): jsonable(v) for k, v in self.stats.items()},
         }
 
 

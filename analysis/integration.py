@@ -63,7 +63,7 @@ from typing import Any
 
 import pandas as pd
 
-from smekit.analysis.report_values import jsonable
+from smekit.core.jsonable import json_ready
 
 VERDICTS = ("converges", "complements", "diverges")
 PREVALENT = 0.5
@@ -119,8 +119,8 @@ class JointDisplay:
     def to_dict(self) -> dict[str, Any]:
         records = []
         for row in self.rows.to_dict("records"):
-            records.append({k: _plain(v) for k, v in row.items()})
-        quotes = [{k: _plain(v) for k, v in q.items()} for q in self.quotes.to_dict("records")]
+            records.append({k: json_ready(v) for k, v in row.items()})
+        quotes = [{k: json_ready(v) for k, v in q.items()} for q in self.quotes.to_dict("records")]
         return {"pairs": records, "quotes": quotes, "notes": list(self.notes), "rule": RULE_TEXT}
 
 
@@ -130,12 +130,6 @@ RULE_TEXT = (
     "or the effect is not positive, or a negative OLS effect with a CI excluding zero; "
     "complements: otherwise (Fetters, Curry & Creswell, 2013)."
 )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return jsonable(value)
 
 
 def _ci(block: Mapping[str, Any] | None, term: str) -> list | None:

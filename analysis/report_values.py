@@ -5,20 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-
-def jsonable(value: Any) -> Any:
-    """Plain-python, JSON-ready version of a number (NaN and inf become ``None``)."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
+from smekit.core.jsonable import jsonable
 
 
 def series_dict(s: pd.Series) -> dict[str, Any]:

@@ -7,7 +7,6 @@ variables as mean, SD, min and max.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,41 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from smekit.core.jsonable import json_ready
 from smekit.survey.instrument import Instrument, ItemType
-
-
-def json_ready(value: Any) -> Any:
-    """A value made JSON-ready: NaN, infinity and ``<NA>`` become ``None``.
-
-    Handles nested dicts, lists and tuples, numpy scalars and arrays, and pandas
-    Series and DataFrames (as lists of records); the survey result types build
-    their ``to_dict()`` with it.
-
-    Examples
-    --------
-    >>> json_ready({"alpha": np.float64("nan"), "n": np.int64(3), "ci": (0.5, np.inf)})
-    {'alpha': None, 'n': 3, 'ci': [0.5, None]}
-    """
-    if isinstance(value, pd.DataFrame):
-        return [json_ready(r) for r in value.to_dict(orient="records")]
-    if isinstance(value, pd.Series):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
 
 
 @dataclass(frozen=True)
