@@ -42,15 +42,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smekit.analysis.benchmark.composite import (
+    COMPOSITE,
+    INDEX_METHODS,
+    CompositeIndex,
+    composite_index,
+)
 from smekit.analysis.benchmark.peers import (
     DEFAULT_LEVELS,
     DEFAULT_MIN_SIZE,
     PeerAssignment,
     assign_levels,
-    grouped_hd_quantiles,
     level_name,
     percentile_band_width,
 )
+from smekit.analysis.benchmark.percentiles import group_percentile_rank, level_statistics
 from smekit.core.errors import DataError
 
 __all__ = [
@@ -62,165 +68,6 @@ __all__ = [
     "composite_index",
     "group_percentile_rank",
 ]
-
-INDEX_METHODS = ("equal", "entropy", "pca")
-COMPOSITE = "composite"
-
-
-def group_percentile_rank(values: pd.Series, groups: pd.Series | np.ndarray | None = None):
-    r"""Mid-rank percentile rank of each value within its group.
-
-    .. math:: PR_i = 100\,\frac{B_i + E_i / 2}{N_g} = 100\,\frac{r_i - 1/2}{N_g}
-
-    with :math:`B_i` the values below, :math:`E_i` the values equal to
-    :math:`x_i` (itself included), :math:`r_i` the average rank and :math:`N_g`
-    the number of non-missing values in the group. Missing values get NaN.
-
-    Parameters
-    ----------
-    values
-        Scores, one per firm.
-    groups
-        Group label per firm (same index); all firms form one group when None.
-
-    Returns
-    -------
-    pandas.Series
-        Percentile ranks in (0, 100).
-
-    References
-    ----------
-    Crocker, L., & Algina, J. (1986). *Introduction to classical and modern
-    test theory*, chapter 19. scipy ``stats.percentileofscore(kind="mean")``
-    gives the same value for one group.
-
-    Examples
-    --------
-    >>> s = pd.Series([1.0, 2.0, 2.0, 4.0])
-    >>> group_percentile_rank(s).tolist()
-    [12.5, 50.0, 50.0, 87.5]
-    >>> group_percentile_rank(s, pd.Series(["a", "a", "b", "b"])).tolist()
-    [25.0, 75.0, 25.0, 75.0]
-    """
-    values = pd.Series(values, dtype=float)
-    if groups is None:
-        groups = np.zeros(len(values), dtype=np.int64)
-    grouped = values.groupby(np.asarray(groups), sort=False)
-    rank = grouped.rank(method="average")
-    n = grouped.transform("count")
-    return 100.0 * (rank - 0.5) / n
-
-
-@dataclass(frozen=True)
-class CompositeIndex:
-    """A composite index over the dimensions: weights, normalisation and values.
-
-    Attributes
-    ----------
-    method
-        ``"equal"``, ``"entropy"`` or ``"pca"``.
-    weights
-        Dimension -> weight (sums to 1).
-    minimum, maximum
-        Dimension -> the minimum and maximum used for min-max normalisation.
-    values
-        Firm index -> composite index (0-100).
-    """
-
-    method: str
-    weights: pd.Series
-    minimum: pd.Series
-    maximum: pd.Series
-    values: pd.Series = field(repr=False)
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "dimension": self.weights.index,
-                "weight": self.weights.to_numpy(),
-                "min": self.minimum.to_numpy(),
-                "max": self.maximum.to_numpy(),
-            }
-        ).assign(method=self.method)
-
-
-def composite_index(scores: pd.DataFrame, method: str = "equal") -> CompositeIndex:
-    r"""Composite index over dimension scores, scaled to 0-100.
-
-    ``"equal"`` and ``"entropy"`` min-max normalise each dimension over the
-    firms and weight the normalised scores:
-
-    .. math:: I_i = 100 \sum_j w_j \frac{x_{ij} - \min_i x_{ij}}{\max_i x_{ij} - \min_i x_{ij}}
-
-    with :math:`w_j = 1/m` (equal) or the entropy weights of
-    :func:`smekit.analysis.indices.entropy_index` (Shannon entropy of the
-    normalised scores; a dimension that separates firms more weighs more).
-    ``"pca"`` takes :func:`smekit.analysis.indices.pca_index` (standardised
-    scores, leading components weighted by variance share) and rescales it to
-    0-100 by min-max; its recorded weights are the implied weights of the
-    standardised dimensions, ``V_K w_K``, normalised to sum to one. A
-    dimension with no spread normalises to 0 under equal weights.
-
-    Parameters
-    ----------
-    scores
-        One row per firm, one column per dimension, no missing values.
-    method
-        ``"equal"``, ``"entropy"`` or ``"pca"``.
-
-    References
-    ----------
-    OECD & JRC (2008). *Handbook on constructing composite indicators*,
-    sections 5 (normalisation) and 6 (weighting).
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"a": [1.0, 3.0, 5.0], "b": [2.0, 2.0, 4.0]})
-    >>> composite_index(s).values.tolist()
-    [0.0, 25.0, 100.0]
-    """
-    if method not in INDEX_METHODS:
-        raise DataError(f"unknown index method {method!r}", fix=f"use one of {INDEX_METHODS}")
-    if scores.isna().any().any():
-        raise DataError("the composite index needs every dimension score of every firm")
-    cols = list(scores.columns)
-    lo, hi = scores.min(), scores.max()
-    if method == "pca":
-        from smekit.analysis.indices import pca_index
-
-        res = pca_index(scores, cols)
-        kept = res.eigenvalues["kept"].to_numpy()
-        wk = res.eigenvalues["weight"].to_numpy()[kept]
-        implied = res.loadings.to_numpy() / np.sqrt(res.eigenvalues["eigenvalue"].to_numpy()[kept])
-        weights = pd.Series(implied @ wk, index=cols)
-        raw = res.score.to_numpy()
-        span = raw.max() - raw.min()
-        values = 100.0 * (raw - raw.min()) / span if span > 0 else np.zeros(len(raw))
-        return CompositeIndex(
-            method=method,
-            weights=weights / float(weights.sum()),
-            minimum=lo,
-            maximum=hi,
-            values=pd.Series(values, index=scores.index, name=COMPOSITE),
-        )
-    span = (hi - lo).where(hi > lo, np.inf)
-    normalised = (scores - lo) / span
-    if method == "entropy":
-        from smekit.analysis.indices import entropy_index
-
-        table = entropy_index(scores, cols).weights
-        weights = pd.Series(table["weight"].to_numpy(dtype=float), index=cols)
-    else:
-        weights = pd.Series(1.0 / len(cols), index=cols)
-    weights = weights / float(weights.sum())
-    values = 100.0 * normalised.to_numpy() @ weights.to_numpy()
-    return CompositeIndex(
-        method=method,
-        weights=weights,
-        minimum=lo,
-        maximum=hi,
-        values=pd.Series(values, index=scores.index, name=COMPOSITE),
-    )
 
 
 @dataclass(frozen=True)
@@ -455,33 +302,6 @@ def _check_input(frame: pd.DataFrame, id_column: str, dims: Sequence[str], where
         raise DataError(f"no firm has a score on {empty}", where=where)
 
 
-def _level_statistics(
-    values: pd.DataFrame, assignment: PeerAssignment
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Per column: each firm's percentile rank and peer quartiles at the level it was given.
-
-    A firm's reference group at level L is every firm sharing its level-L key,
-    whatever level those firms were themselves compared at.
-    """
-    n = len(values)
-    level = assignment.level.to_numpy()
-    ranks = {c: np.full(n, np.nan) for c in values.columns}
-    stats = {c: np.full((n, 3), np.nan) for c in values.columns}
-    weights: dict[int, np.ndarray] = {}  # Harrell-Davis weights by group size, this call only
-    for li in range(len(assignment.levels)):
-        sel = level == li
-        if not sel.any():
-            continue
-        gid, uniques = pd.factorize(assignment.keys.iloc[:, li])
-        wanted = np.zeros(len(uniques), dtype=bool)
-        wanted[np.unique(gid[sel])] = True
-        for c in values.columns:
-            x = values[c].to_numpy(dtype=float)
-            ranks[c][sel] = group_percentile_rank(values[c], gid).to_numpy()[sel]
-            stats[c][sel] = grouped_hd_quantiles(x, gid, wanted, weights=weights)[gid[sel]]
-    return ranks, stats
-
-
 def benchmark_firms(
     frame: pd.DataFrame,
     dimensions: Sequence[str],
@@ -558,7 +378,7 @@ def benchmark_firms(
     n_firms = len(data)
     band_width = percentile_band_width(assignment.n.to_numpy())
     level_names = assignment.level_names()
-    ranks, group_stats = _level_statistics(values, assignment)
+    ranks, group_stats = level_statistics(values, assignment)
 
     n_dims = len(all_dims)
 

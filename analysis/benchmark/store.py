@@ -34,10 +34,7 @@ instrument version than the study's is refused unless an explicit
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +42,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smekit.analysis.benchmark.peers import DEFAULT_MIN_SIZE, level_name
+from smekit.analysis.benchmark.store_checks import VersionMapping, plan_wave, validate_wave
+from smekit.analysis.benchmark.store_peers import (  # noqa: F401 (re-exported)
+    STORE_LEVELS,
+    StorePeers,
+    firm_scores,
+    peer_group,
+    store_benchmark,
+)
+from smekit.analysis.benchmark.store_schema import (  # noqa: F401 (re-exported)
+    MAGIC,
+    PEER_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    open_store,
+    read_schema_version,
+    write_copy,
+)
 from smekit.core.errors import DataError
 
 __all__ = [
@@ -60,282 +73,6 @@ __all__ = [
     "read_schema_version",
     "remove_wave",
 ]
-
-SCHEMA_VERSION = 1
-PEER_COLUMNS = ("sector", "region", "size_band")
-MAGIC = b"DUCK"
-STORE_LEVELS = (("sector", "region", "size_band"), ("sector", "size_band"), ("sector",), ())
-
-SCHEMA = """
-CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-CREATE TABLE waves (
-    study VARCHAR NOT NULL,
-    wave VARCHAR NOT NULL,
-    seq INTEGER NOT NULL,
-    instrument VARCHAR NOT NULL,
-    instrument_version VARCHAR NOT NULL,
-    stored_version VARCHAR NOT NULL,
-    mapping VARCHAR,
-    dimensions VARCHAR NOT NULL,
-    n_firms INTEGER NOT NULL,
-    source_sha256 VARCHAR,
-    added_utc VARCHAR NOT NULL,
-    PRIMARY KEY (study, wave)
-);
-CREATE TABLE firm_waves (
-    fw_id BIGINT NOT NULL,
-    study VARCHAR NOT NULL,
-    wave VARCHAR NOT NULL,
-    seq INTEGER NOT NULL,
-    firm_id VARCHAR NOT NULL,
-    sector VARCHAR,
-    region VARCHAR,
-    size_band VARCHAR,
-    employees DOUBLE,
-    latest BOOLEAN NOT NULL
-);
-CREATE TABLE scores (fw_id BIGINT NOT NULL, dimension VARCHAR NOT NULL, score DOUBLE NOT NULL);
-"""
-
-
-@dataclass(frozen=True)
-class VersionMapping:
-    """An explicit mapping of a wave measured with another instrument version.
-
-    Attributes
-    ----------
-    from_version
-        The version the new wave was measured with.
-    to_version
-        The version stored for the study (the mapping target).
-    dimensions
-        New dimension id -> stored dimension id (identical ids map to themselves).
-    """
-
-    from_version: str
-    to_version: str
-    dimensions: Mapping[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "from_version": self.from_version,
-                "to_version": self.to_version,
-                "dimensions": dict(sorted(self.dimensions.items())),
-            },
-            sort_keys=True,
-        )
-
-
-# -- opening -------------------------------------------------------------------------------
-
-
-def _check_file(path: Path) -> None:
-    """A store file must be a DuckDB database: checked by its header before DuckDB opens it."""
-    if not path.is_file():
-        raise DataError("the benchmark store is not a file", where=path)
-    with path.open("rb") as fh:
-        head = fh.read(12)
-    if len(head) < 12 or head[8:12] != MAGIC:
-        raise DataError(
-            "not a DuckDB database (no DuckDB header)",
-            where=path,
-            fix="give the path of a store written by `smekit benchmark store add`, or a new path",
-        )
-
-
-def _connect(path: Path, read_only: bool):
-    import duckdb
-
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise DataError(f"cannot open the benchmark store: {exc}", where=path) from None
-
-
-def read_schema_version(con, path: Path) -> int:
-    """The store's schema version; a store of a newer schema or without one is an error."""
-    tables = {
-        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    }
-    if "meta" not in tables:
-        raise DataError(
-            "a DuckDB file but not a benchmark store (no meta table)",
-            where=path,
-            fix="use a new file name for a new store",
-        )
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    try:
-        version = int(row[0]) if row else -1
-    except ValueError:
-        version = -1
-    if version < 1:
-        raise DataError("the benchmark store has no valid schema version", where=path)
-    if version > SCHEMA_VERSION:
-        raise DataError(
-            f"the store was written with schema version {version}; this smekit reads "
-            f"version {SCHEMA_VERSION} and older",
-            where=path,
-            fix="upgrade smekit to read it; the file was not changed",
-        )
-    return version
-
-
-def _read_only(path: str | Path):
-    path = Path(path)
-    _check_file(path)
-    con = _connect(path, read_only=True)
-    try:
-        read_schema_version(con, path)
-    except Exception:
-        con.close()
-        raise
-    return con
-
-
-# -- appending -----------------------------------------------------------------------------
-
-
-def _validate_wave(
-    firms: pd.DataFrame, id_column: str, dimensions: Sequence[str], where: str
-) -> pd.DataFrame:
-    if id_column not in firms.columns:
-        raise DataError(f"no firm id column '{id_column}'", where=where)
-    absent = [d for d in [*dimensions, *PEER_COLUMNS] if d not in firms.columns]
-    if absent:
-        raise DataError(f"column(s) {absent} missing from the wave", where=where)
-    ids = firms[id_column].astype(str)
-    dup = ids[ids.duplicated(keep=False)]
-    if not dup.empty:
-        first = dup.iloc[0]
-        rows = [int(i) + 1 for i in np.flatnonzero((ids == first).to_numpy())]
-        raise DataError(
-            f"firm id '{first}' appears {len(rows)} times (rows {rows}); nothing was added",
-            where=f"{where}, column '{id_column}'",
-            fix="give every firm one row per wave",
-        )
-    missing = firms[list(dimensions)].isna()
-    if missing.any().any():
-        i = int(np.flatnonzero(missing.any(axis=1).to_numpy())[0])
-        gone = [d for d in dimensions if missing.iloc[i][d]]
-        n_bad = int(missing.any(axis=1).sum())
-        raise DataError(
-            f"firm '{ids.iloc[i]}' (row {i + 1}) has no score on construct(s) "
-            f"{', '.join(gone)}; {n_bad} firm(s) miss whole constructs; nothing was added",
-            where=where,
-            fix="drop those firms from the wave or score the missing constructs",
-        )
-    return firms
-
-
-def _stored_study(con, study: str) -> tuple[str, str, list[str]] | None:
-    row = con.execute(
-        "SELECT instrument, stored_version, dimensions FROM waves WHERE study = ? "
-        "ORDER BY seq LIMIT 1",
-        [study],
-    ).fetchone()
-    return None if row is None else (row[0], row[1], json.loads(row[2]))
-
-
-def _plan(con, path, study, wave, instrument, version, dims, mapping):
-    """Checks against what is stored; returns (stored_version, renamed dims, mapping json)."""
-    if con is not None:
-        hit = con.execute(
-            "SELECT seq FROM waves WHERE study = ? AND wave = ?", [study, wave]
-        ).fetchone()
-        if hit is not None:
-            raise DataError(
-                f"wave '{wave}' of study '{study}' is already in the store; nothing was added",
-                where=path,
-                fix="remove it first (`smekit benchmark store remove`) or name the new wave",
-            )
-        stored = _stored_study(con, study)
-    else:
-        stored = None
-    if stored is None:
-        if mapping is not None:
-            raise DataError(
-                f"a version mapping was given but study '{study}' has no stored wave to map onto",
-                where=path,
-            )
-        return version, list(dims), None
-    s_instrument, s_version, s_dims = stored
-    if s_instrument != instrument:
-        raise DataError(
-            f"study '{study}' is stored with instrument '{s_instrument}', this wave uses "
-            f"'{instrument}'; nothing was added",
-            where=path,
-            fix="add it under another study name",
-        )
-    if version == s_version:
-        if mapping is not None:
-            raise DataError(
-                f"a version mapping was given but the wave uses the stored version {version}",
-                where=path,
-            )
-        renamed = list(dims)
-        mapping_json = None
-    else:
-        if mapping is None:
-            raise DataError(
-                f"study '{study}' is stored with {instrument} version {s_version}; this wave "
-                f"was measured with version {version}; nothing was added",
-                where=path,
-                fix="map the versions explicitly (--map-version, --map NEW=OLD) or add it "
-                "under another study name",
-            )
-        if mapping.from_version != version or mapping.to_version != s_version:
-            raise DataError(
-                f"the version mapping is {mapping.from_version} -> {mapping.to_version}, but the "
-                f"wave is version {version} and the store holds {s_version}",
-                where=path,
-            )
-        renamed = [mapping.dimensions.get(d, d) for d in dims]
-        mapping_json = mapping.to_json()
-    unknown = sorted(set(renamed) - set(s_dims))
-    if unknown:
-        raise DataError(
-            f"dimension(s) {unknown} are not stored for study '{study}' "
-            f"(stored: {s_dims}); nothing was added",
-            where=path,
-            fix="map them onto stored dimensions with --map NEW=OLD",
-        )
-    if len(set(renamed)) != len(renamed):
-        raise DataError("the version mapping maps two dimensions onto one", where=path)
-    return s_version, renamed, mapping_json
-
-
-def _write_copy(path: Path, work) -> Any:
-    """Run ``work(con)`` in one transaction on a copy of the store, then replace the store."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    new = not path.exists()
-    try:
-        if not new:
-            shutil.copyfile(path, tmp)
-        con = _connect(tmp, read_only=False)
-        try:
-            con.execute("BEGIN TRANSACTION")
-            if new:
-                con.execute(SCHEMA)
-                con.execute(
-                    "INSERT INTO meta VALUES ('schema_version', ?), ('created_by', 'smekit')",
-                    [str(SCHEMA_VERSION)],
-                )
-            result = work(con)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
-        os.replace(tmp, path)
-        return result
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
 
 
 def add_wave(
@@ -388,17 +125,17 @@ def add_wave(
     """
     path = Path(path)
     dims = list(dimensions)
-    _validate_wave(firms, id_column, dims, where)
+    validate_wave(firms, id_column, dims, where)
     if path.exists():
-        con = _read_only(path)
+        con = open_store(path)
         try:
-            stored_version, renamed, mapping_json = _plan(
+            stored_version, renamed, mapping_json = plan_wave(
                 con, path, study, wave, instrument, instrument_version, dims, mapping
             )
         finally:
             con.close()
     else:
-        stored_version, renamed, mapping_json = _plan(
+        stored_version, renamed, mapping_json = plan_wave(
             None, path, study, wave, instrument, instrument_version, dims, mapping
         )
     frame = pd.DataFrame(
@@ -471,13 +208,13 @@ def add_wave(
         con.unregister("sc")
         return dict(record)
 
-    return _write_copy(path, work)
+    return write_copy(path, work)
 
 
 def remove_wave(path: str | Path, study: str, wave: str) -> int:
     """Remove one wave (its firms and scores); returns the number of firm rows removed."""
     path = Path(path)
-    con = _read_only(path)
+    con = open_store(path)
     try:
         hit = con.execute(
             "SELECT n_firms FROM waves WHERE study = ? AND wave = ?", [study, wave]
@@ -503,7 +240,7 @@ def remove_wave(path: str | Path, study: str, wave: str) -> int:
         )
         return int(hit[0])
 
-    return _write_copy(path, work)
+    return write_copy(path, work)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -511,7 +248,7 @@ def remove_wave(path: str | Path, study: str, wave: str) -> int:
 
 def list_waves(path: str | Path) -> pd.DataFrame:
     """Every stored wave, in the order added."""
-    con = _read_only(path)
+    con = open_store(path)
     try:
         return con.execute(
             "SELECT study, wave, seq, instrument, instrument_version, stored_version, mapping, "
@@ -523,7 +260,7 @@ def list_waves(path: str | Path) -> pd.DataFrame:
 
 def firm_history(path: str | Path, study: str, firm_id: str) -> pd.DataFrame:
     """One firm's scores in every wave of a study: columns wave, seq, dimension, score."""
-    con = _read_only(path)
+    con = open_store(path)
     try:
         return con.execute(
             "SELECT f.wave, f.seq, s.dimension, s.score FROM firm_waves f "
@@ -533,234 +270,3 @@ def firm_history(path: str | Path, study: str, firm_id: str) -> pd.DataFrame:
         ).df()
     finally:
         con.close()
-
-
-@dataclass(frozen=True)
-class StorePeers:
-    """A firm's peer group in the store (anonymous: no peer ids).
-
-    Attributes
-    ----------
-    scores
-        One row per peer (the firm itself excluded), one column per dimension.
-    level
-        The level used (None when no level has ``min_size`` firms).
-    sizes
-        Level name -> group size, the firm itself included.
-    attributes
-        The firm's sector, region and size band.
-    """
-
-    scores: pd.DataFrame
-    level: tuple[str, ...] | None
-    sizes: dict[str, int]
-    attributes: dict[str, Any]
-    min_size: int
-
-
-def _firm_attributes(con, study: str, firm_id: str, path: Path) -> dict[str, Any]:
-    row = con.execute(
-        "SELECT sector, region, size_band, fw_id FROM firm_waves "
-        "WHERE study = ? AND firm_id = ? AND latest",
-        [study, str(firm_id)],
-    ).fetchone()
-    if row is None:
-        raise DataError(f"no firm '{firm_id}' of study '{study}' in the store", where=path)
-    return {"sector": row[0], "region": row[1], "size_band": row[2], "_fw_id": row[3]}
-
-
-def peer_group(
-    path: str | Path,
-    *,
-    dimensions: Sequence[str],
-    attributes: Mapping[str, Any] | None = None,
-    study: str | None = None,
-    firm_id: str | None = None,
-    levels: Sequence[Sequence[str]] = STORE_LEVELS,
-    min_size: int = DEFAULT_MIN_SIZE,
-    exclude: tuple[str, str] | None = None,
-) -> StorePeers:
-    """A firm's peers in the store: the latest wave of every firm with all ``dimensions``.
-
-    Give either a stored firm (``study`` and ``firm_id``; it is left out of
-    its own peers) or the ``attributes`` (sector, region, size band) of a new
-    client; ``exclude`` (study, firm id) leaves a stored copy of the client out.
-    The narrowest level whose group, the firm included, has at least
-    ``min_size`` firms is used.
-    """
-    path = Path(path)
-    dims = list(dimensions)
-    con = _read_only(path)
-    try:
-        own_fw = -1
-        if firm_id is not None:
-            if study is None:
-                raise DataError("a stored firm needs its study name", where=path)
-            attrs = _firm_attributes(con, study, firm_id, path)
-            own_fw = int(attrs.pop("_fw_id"))
-            extra = 0
-        elif attributes is not None:
-            attrs = {c: attributes.get(c) for c in PEER_COLUMNS}
-            extra = 1
-        else:
-            raise DataError("give a stored firm or the attributes of a new one", where=path)
-        waves = con.execute("SELECT seq, dimensions FROM waves").fetchall()
-        seqs = [int(s) for s, d in waves if set(dims) <= set(json.loads(d))]
-        if not seqs:
-            raise DataError(f"no stored wave has every dimension of {dims}", where=path)
-        seq_list = ", ".join(str(s) for s in seqs)
-        base = f"latest AND seq IN ({seq_list})"
-        base_params: list[Any] = []
-        if exclude is not None:
-            base += " AND NOT (study = ? AND firm_id = ?)"
-            base_params = [str(exclude[0]), str(exclude[1])]
-
-        def cond(level: Sequence[str]) -> tuple[str, list[Any]]:
-            parts, params = [], []
-            for c in level:
-                if attrs.get(c) is None:
-                    parts.append(f"{c} IS NULL")
-                else:
-                    parts.append(f"{c} = ?")
-                    params.append(str(attrs[c]))
-            return (" AND ".join(parts) or "true"), params
-
-        selects, params = [], []
-        for lv in levels:
-            c, p = cond(lv)
-            selects.append(f"count(*) FILTER (WHERE {c})")
-            params += p
-        counts = con.execute(
-            f"SELECT {', '.join(selects)} FROM firm_waves WHERE {base}", [*params, *base_params]
-        ).fetchone()
-        sizes = {level_name(lv): int(n) + extra for lv, n in zip(levels, counts, strict=True)}
-        chosen = next((tuple(lv) for lv in levels if sizes[level_name(lv)] >= min_size), None)
-        if chosen is None:
-            scores = pd.DataFrame(columns=dims, dtype=float)
-        else:
-            c, p = cond(chosen)
-            dim_list = ", ".join("?" for _ in dims)
-            long = con.execute(
-                f"SELECT s.fw_id, s.dimension, s.score FROM scores s JOIN "
-                f"(SELECT fw_id FROM firm_waves WHERE {base} AND {c} AND fw_id <> ?) f "
-                f"USING (fw_id) WHERE s.dimension IN ({dim_list})",
-                [*base_params, *p, own_fw, *dims],
-            ).df()
-            scores = (
-                long.pivot(index="fw_id", columns="dimension", values="score")
-                .reindex(columns=dims)
-                .reset_index(drop=True)
-            )
-            scores.columns.name = None
-        return StorePeers(
-            scores=scores,
-            level=chosen,
-            sizes=sizes,
-            attributes=attrs,
-            min_size=int(min_size),
-        )
-    finally:
-        con.close()
-
-
-def firm_scores(path: str | Path, study: str, firm_id: str) -> dict[str, Any]:
-    """A stored firm's latest wave: its attributes and dimension scores."""
-    path = Path(path)
-    con = _read_only(path)
-    try:
-        attrs = _firm_attributes(con, study, firm_id, path)
-        rows = con.execute(
-            "SELECT dimension, score FROM scores WHERE fw_id = ?", [attrs.pop("_fw_id")]
-        ).fetchall()
-    finally:
-        con.close()
-    return {**attrs, **{d: float(v) for d, v in rows}}
-
-
-def store_benchmark(
-    path: str | Path,
-    *,
-    dimensions: Sequence[str],
-    firm: Mapping[str, Any] | None = None,
-    study: str | None = None,
-    firm_id: str | None = None,
-    labels: Mapping[str, str] | None = None,
-    levels: Sequence[Sequence[str]] = STORE_LEVELS,
-    min_size: int = DEFAULT_MIN_SIZE,
-    index_method: str = "equal",
-    exclude: tuple[str, str] | None = None,
-):
-    """Profile one firm against its peers in the store.
-
-    Give a new client as ``firm`` (a mapping with ``firm_id``, ``sector``,
-    ``region``, ``size_band`` and the dimension scores) or a stored firm by
-    ``study`` and ``firm_id`` (its latest wave). The composite index is
-    normalised over the firm and its peer group.
-
-    Returns
-    -------
-    FirmProfile
-    """
-    from dataclasses import replace
-
-    from smekit.analysis.benchmark.profile import benchmark_firms
-
-    dims = list(dimensions)
-    if firm is None:
-        if study is None or firm_id is None:
-            raise DataError("give a new firm's scores or a stored firm's study and id")
-        own = firm_scores(path, study, firm_id)
-        own["firm_id"] = str(firm_id)
-        peers = peer_group(
-            path, dimensions=dims, study=study, firm_id=firm_id, levels=levels, min_size=min_size
-        )
-    else:
-        own = dict(firm)
-        missing = [d for d in dims if own.get(d) is None or not np.isfinite(float(own[d]))]
-        if missing:
-            raise DataError(
-                f"firm '{own.get('firm_id')}' has no score on construct(s) {missing}",
-                fix="score every benchmark dimension first",
-            )
-        peers = peer_group(
-            path,
-            dimensions=dims,
-            attributes=own,
-            levels=levels,
-            min_size=min_size,
-            exclude=exclude,
-        )
-    row = {"firm_id": str(own["firm_id"]), **{d: float(own[d]) for d in dims}}
-    row.update({c: own.get(c) for c in PEER_COLUMNS})
-    group = peers.scores.assign(firm_id=[f"peer-{i}" for i in range(len(peers.scores))])
-    for c in PEER_COLUMNS:
-        group[c] = own.get(c)
-    table = pd.concat([pd.DataFrame([row]), group], ignore_index=True)
-    chosen = [peers.level] if peers.level is not None else [tuple(PEER_COLUMNS)]
-    size_floor = min_size if peers.level is not None else len(table) + 1
-    result = benchmark_firms(
-        table,
-        dims,
-        levels=chosen,
-        min_size=size_floor,
-        index_method=index_method,
-        labels=labels,
-        where=str(path),
-    )
-    profile = result.firm(row["firm_id"])
-    notes = []
-    for lv in levels:
-        name = level_name(lv)
-        if peers.level is not None and tuple(lv) == peers.level:
-            if notes:
-                notes.append(f"Peers are the {name} group ({peers.sizes[name]} firms).")
-            break
-        notes.append(
-            f"The {name} group has fewer than {min_size} firms: no statistics are shown for it."
-        )
-    if peers.level is None:
-        notes.append(
-            f"No peer group has {min_size} firms or more: no peer statistics, gaps or "
-            "priorities are shown."
-        )
-    return replace(profile, notes=tuple(notes), min_size=int(min_size))
