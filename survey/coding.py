@@ -450,13 +450,13 @@ def _small_integers(column: _Column, values: np.ndarray) -> pd.Series:
         return pd.Series(column.take(values, np.nan))
     codes = np.where(missing, 0, values).astype(dtype)
     array = pd.arrays.IntegerArray(column.take(codes, 0), column.take(missing, True))
-    return pd.Series(array)
+    return pd.Series(array, copy=False)
 
 
 def _keep(column: _Column) -> pd.Series:
     """A column not in the instrument, unchanged except that blank cells are missing."""
     if column.original is None:
-        if column.arrow is not None and _all_strings(column.uniques):
+        if column.arrow is not None:
             return _arrow_text(column)
         return pd.Series(column.take(_text_uniques(column.uniques), None), dtype="str")
     series = column.original.reset_index(drop=True)
@@ -470,16 +470,13 @@ def _keep(column: _Column) -> pd.Series:
 
 
 def _arrow_text(column: _Column) -> pd.Series:
-    """A text column from its ``pyarrow`` dictionary array, blank cells missing.
+    """A text column straight from its ``pyarrow`` string array, blank cells missing.
 
-    The same values as ``_text_uniques`` spread to the rows, decoded by Arrow.
+    The same values as ``_text_uniques`` spread to the rows, without encoding the
+    column or building a Python string per row.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = column.arrow
-    dictionary = encoded.dictionary
-    blank = _blank_uniques(column.uniques)
-    if blank.any():
-        dictionary = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), dictionary)
-    return pd.Series(dictionary.take(encoded.indices), dtype="str")
+    text = pc.if_else(column.blank_text(), pa.scalar(None, pa.string()), column.arrow)
+    return pd.Series(pd.arrays.ArrowStringArray(text), dtype="str")

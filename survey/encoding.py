@@ -135,7 +135,7 @@ def detect_encoding(raw: bytes) -> str:
     utf16 = _utf16_without_bom(raw)
     if utf16:
         return utf16
-    if _decodes(raw, "utf-8"):
+    if raw.isascii() or _decodes(raw, "utf-8"):
         return "utf-8"
     if _mostly_utf8(raw):
         return "utf-8"

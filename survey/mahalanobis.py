@@ -12,13 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from smekit.survey.item_matrix import ItemColumns, crossproduct, float_block
+
 _BLOCK = 65_536
-
-
-def _row_block(values: np.ndarray | pd.DataFrame, start: int) -> np.ndarray:
-    if isinstance(values, pd.DataFrame):
-        return values.iloc[start : start + _BLOCK].to_numpy(dtype="float64", na_value=np.nan)
-    return np.asarray(values[start : start + _BLOCK], dtype="float64")
 
 
 def mahalanobis(
@@ -36,7 +32,8 @@ def mahalanobis(
     for every complete row (NaN elsewhere). For complete data ``D^2`` equals R's
     ``psych::outlier(x, plot = FALSE)`` and ``p`` equals
     ``pchisq(D2, df = ncol(x), lower.tail = FALSE)``. The data are read in row
-    blocks, so a frame of small integer columns is never converted whole.
+    blocks (:func:`~smekit.survey.item_matrix.float_block`), so a frame of small
+    integer columns is never converted to float whole.
 
     Parameters
     ----------
@@ -75,36 +72,39 @@ def mahalanobis(
     if k == 0 or n == 0:
         return d2, p
     use = np.ones(n, dtype=bool) if use is None else np.asarray(use, dtype=bool)
-    complete = np.zeros(n, dtype=bool)
-    # one pass: sums and cross-products about a shift (the first block's mean) for accuracy
-    shift: np.ndarray | None = None
+    columns = ItemColumns.of(values)
+    complete = columns.complete()
+    fit = complete & use
+    m = int(fit.sum())
+    if m <= k + 1:
+        return d2, p
+    # sums and cross-products of the fitting rows about a shift (the mean of the
+    # first block's fitting rows), for accuracy
+    buffer = np.empty((min(n, _BLOCK), k), order="F")
+    first = int(np.argmax(fit)) // _BLOCK * _BLOCK
+    shift = float_block(
+        columns, first, first + _BLOCK, buffer, rows=fit[first : first + _BLOCK]
+    ).mean(axis=0)
     total = np.zeros(k)
     cross = np.zeros((k, k))
-    m = 0
-    for start in range(0, n, _BLOCK):
-        block = _row_block(values, start)
-        ok = ~np.isnan(block).any(axis=1)
-        complete[start : start + len(block)] = ok
-        rows = block[ok & use[start : start + len(block)]]
-        if not len(rows):
+    for start in range(first, n, _BLOCK):
+        rows = fit[start : start + _BLOCK]
+        if not rows.any():
             continue
-        if shift is None:
-            shift = rows.mean(axis=0)
-        c = rows - shift
+        c = float_block(columns, start, start + _BLOCK, buffer, minus=shift, rows=rows)
         total += c.sum(axis=0)
-        cross += c.T @ c
-        m += len(rows)
-    if shift is None or m <= k + 1:
-        return d2, p
+        cross += crossproduct(c)
     centre = total / m
     cov = (cross - m * np.outer(centre, centre)) / (m - 1)
     mu = shift + centre
     inv = np.linalg.pinv(cov)
     for start in range(0, n, _BLOCK):
-        rows = complete[start : start + _BLOCK]
-        if not rows.any():
+        if not complete[start : start + _BLOCK].any():
             continue
-        diff = _row_block(values, start)[rows] - mu
-        d2[start + np.flatnonzero(rows)] = ((diff @ inv) * diff).sum(axis=1)
+        # centred rows, transposed: (k, rows) in C order, so both products run on
+        # contiguous memory; rows with a missing answer stay NaN and are set aside below
+        diff = float_block(columns, start, start + _BLOCK, buffer, minus=mu).T
+        d2[start : start + diff.shape[1]] = np.einsum("ij,ij->j", inv @ diff, diff)
+    d2[~complete] = np.nan
     p[complete] = stats.chi2.sf(d2[complete], df=k)
     return d2, p

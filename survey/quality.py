@@ -37,6 +37,7 @@ from smekit.survey.mahalanobis import mahalanobis
 from smekit.survey.quality_rules import (
     _cell_problems,
     _relevance,
+    id_groups,
     is_number_column,
     longest_run,
     relevance_mask,
@@ -423,17 +424,7 @@ def check_quality(
     duplicate = np.zeros(n, dtype=bool)
     ids = data[id_column] if id_column is not None else pd.Series(rownum)
     if id_column is not None:
-        present_id = ids.notna().to_numpy()
-        codes, _ = pd.factorize(ids)  # once, for both "any copy" and "a later copy"
-        seen = codes >= 0
-        dup_all = np.zeros(n, dtype=bool)
-        later = np.zeros(n, dtype=bool)
-        if seen.any():
-            dup_all[seen] = np.bincount(codes[seen])[codes[seen]] > 1
-            later[seen] = True
-            _, first_rows = np.unique(codes[seen], return_index=True)
-            later[np.flatnonzero(seen)[first_rows]] = False
-        dup_all &= present_id
+        dup_all, later = id_groups(ids)
         if dup_all.any():
             idx = np.flatnonzero(dup_all)
             problems.append(
@@ -449,7 +440,7 @@ def check_quality(
                 )
             )
         if rules.drop_duplicate_ids:
-            duplicate = later & present_id
+            duplicate = later
 
     # -- incomplete ------------------------------------------------------------
     incomplete = np.zeros(n, dtype=bool)

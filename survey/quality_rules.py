@@ -140,6 +140,9 @@ def _cell_problems(
             values = num.to_numpy()  # a view: no missing values, no conversion
             present = np.ones(len(values), dtype=bool)
             whole = True
+        elif isinstance(num.array, pd.arrays.IntegerArray):
+            values, present = _answers(num)  # its own small integers: no float copy
+            whole = True
         else:
             values = num.to_numpy(dtype="float64", na_value=np.nan)
             present = ~np.isnan(values)
@@ -287,3 +290,51 @@ def _answers(col: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return col.array._data, ~col.array._mask
     v = _as_float(col)
     return v, ~np.isnan(v)
+
+
+def id_groups(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows repeat a respondent id: ``(any_copy, later_copy)`` flags per row.
+
+    ``any_copy`` marks every row whose id occurs more than once, ``later_copy`` the
+    rows after the first with that id; a missing id is never a copy. Ids are
+    compared as written: ``"007"`` and ``"7"`` are different ids. Text ids that
+    are all plain integers (``str(int(x)) == x``) are grouped as integers, which
+    gives the same groups faster.
+
+    Examples
+    --------
+    >>> any_copy, later = id_groups(pd.Series(["a", "b", "a", None, None, "007", "7"]))
+    >>> any_copy.tolist()
+    [True, False, True, False, False, False, False]
+    >>> later.tolist()
+    [False, False, True, False, False, False, False]
+    """
+    codes, _ = pd.factorize(_integer_ids(ids))  # in order of first appearance, -1 = missing
+    # a code seen before is not above the largest earlier code; a new one is
+    earlier = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    later = (codes >= 0) & (codes <= earlier)
+    any_copy = np.zeros(len(codes), dtype=bool)
+    if later.any():
+        seen = codes >= 0
+        any_copy[seen] = np.bincount(codes[seen])[codes[seen]] > 1
+    return any_copy, later
+
+
+def _integer_ids(ids: pd.Series) -> pd.Series | np.ndarray:
+    """Arrow text ids as integers when every one is an integer written plainly."""
+    to_arrow = getattr(ids.array, "__arrow_array__", None)
+    if to_arrow is None:
+        return ids
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = to_arrow()
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return ids
+    try:
+        numbers = pc.cast(text, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return ids
+    if pc.all(pc.equal(pc.cast(numbers, text.type), text)).as_py() not in (True, None):
+        return ids
+    return numbers.to_numpy(zero_copy_only=False)

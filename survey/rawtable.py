@@ -6,6 +6,7 @@ distinct values once and spreads the result to all rows with ``numpy`` take.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,19 +14,60 @@ import numpy as np
 import pandas as pd
 
 
-@dataclass(frozen=True, eq=False)
+@functools.cache
+def arrow_pool() -> Any:
+    """The Arrow memory pool for reading delimited text: jemalloc, purging freed pages.
+
+    Parsing a large file makes thousands of block-sized buffers per column. Once
+    an item's text is encoded it is freed, while the buffers of the columns passed
+    through stay, interleaved with the freed ones. An allocator that keeps freed
+    memory for reuse (Arrow's default mimalloc, or glibc malloc with an arena per
+    thread) then holds hundreds of megabytes it cannot give back, and the rest of
+    the pipeline cannot use them. Arrow's jemalloc purges freed pages on a timer;
+    it is set, on first use, to a decay of one second (freed memory is reused at
+    once and handed back to the system within about a second). Where pyarrow is
+    built without jemalloc, the system allocator is used. Arrow's default pool is
+    not jemalloc, so no other Arrow use in the process is affected.
+    """
+    import pyarrow as pa
+
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # pragma: no cover - pyarrow built without jemalloc
+        return pa.system_memory_pool()
+    pa.jemalloc_set_decay_ms(1000)  # only arenas created afterwards take it
+    return pool
+
+
 class _Column:
     """A column as ``codes`` (``-1`` = missing) into ``uniques`` (object array).
 
-    ``original`` keeps typed values (Excel, SPSS) for columns passed through;
-    ``arrow`` the same column as a ``pyarrow`` dictionary array (delimited text),
-    so a text column passed through is built without Python strings per row.
+    ``original`` keeps typed values (Excel, SPSS) for columns passed through.
+    ``arrow`` holds a delimited-text column as a ``pyarrow`` string (chunked)
+    array. Its distinct values are found on first use (Arrow's dictionary
+    encoding, which then replaces the text), and the codes stay Arrow indices
+    until a caller needs them as numpy: :meth:`take` spreads values to the rows
+    with Arrow, so coding an item never builds a row-sized index array. A column
+    that is only passed through, such as a respondent id with a million distinct
+    values, is never encoded and never becomes Python strings row by row.
     """
 
-    codes: np.ndarray
-    uniques: np.ndarray
-    original: pd.Series | None = None
-    arrow: Any = None
+    def __init__(
+        self,
+        codes: np.ndarray | None = None,
+        uniques: np.ndarray | None = None,
+        *,
+        original: pd.Series | None = None,
+        arrow: Any = None,
+    ) -> None:
+        if (codes is None or uniques is None) and arrow is None:
+            raise ValueError("a column needs codes and uniques, or an Arrow array")
+        self._codes = codes
+        self._uniques = uniques
+        self._indices: Any = None  # Arrow dictionary indices once encoded
+        self._length = len(codes) if codes is not None else len(arrow)
+        self.original = original
+        self.arrow = arrow
 
     @classmethod
     def from_values(cls, values: pd.Series | np.ndarray) -> _Column:
@@ -35,15 +77,71 @@ class _Column:
             codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object), original=series
         )
 
+    def __len__(self) -> int:
+        return self._length
+
+    @property
+    def encoded(self) -> bool:
+        return self._uniques is not None
+
+    def _encode(self) -> None:
+        if self._uniques is not None:
+            return
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # One hash table over all blocks: the blocks share the final dictionary, the
+        # distinct values in order of first appearance.
+        encoded = pc.dictionary_encode(self.arrow, memory_pool=arrow_pool())
+        chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+        dictionary = chunks[-1].dictionary.to_pylist() if chunks else []
+        self._uniques = np.asarray(dictionary, dtype=object)
+        # the indices as one array: row-sized results are then one buffer each, read
+        # by numpy in place
+        indices = [c.indices for c in chunks]
+        self._indices = pa.concat_arrays(indices) if indices else pa.array([], pa.int32())
+        self.arrow = None  # the text is no longer needed
+
+    @property
+    def codes(self) -> np.ndarray:
+        if self._codes is None:
+            self._encode()
+            self._codes = self._indices.to_numpy(zero_copy_only=False)
+        return self._codes
+
+    @property
+    def uniques(self) -> np.ndarray:
+        self._encode()
+        return self._uniques  # type: ignore[return-value]
+
     def take(self, per_unique: np.ndarray, missing: Any) -> np.ndarray:
         """Spread one value per distinct value to every row (``missing`` where ``-1``)."""
         extended = np.empty(len(per_unique) + 1, dtype=per_unique.dtype)
         extended[:-1] = per_unique
         extended[-1] = missing
+        if self._codes is None and extended.dtype.kind in "biuf":
+            self._encode()
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            # Arrow text has no missing cells, so the indices hold no -1 and no nulls
+            values = pc.take(pa.array(extended), self._indices, memory_pool=arrow_pool())
+            out = values.to_numpy(zero_copy_only=False)
+            return out if out.flags.writeable else out.copy()  # results are the caller's
         return extended[self.codes]
+
+    def blank_text(self) -> Any:
+        """For an Arrow column: a boolean Arrow array, true where the cell is only whitespace."""
+        import pyarrow.compute as pc
+
+        return pc.equal(pc.utf8_trim_whitespace(self.arrow), "")
 
     @property
     def all_missing(self) -> bool:
+        if self.arrow is not None:
+            import pyarrow.compute as pc
+
+            return len(self.arrow) == 0 or bool(pc.all(self.blank_text()).as_py())
         blank = _blank_uniques(self.uniques)
         return bool(np.all(self.codes == -1) or np.all(blank[self.codes[self.codes >= 0]]))
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from smekit.core.errors import DataError, Location
 from smekit.survey.encoding import decode, decode_lines, detect_delimiter, detect_encoding
-from smekit.survey.rawtable import _Column, _Table
+from smekit.survey.rawtable import _Column, _Table, arrow_pool
 
 _NON_SPACE = re.compile(rb"\S")
 
@@ -61,11 +61,12 @@ def _scan_records(text: str, delimiter: str, n: int) -> tuple[list[list[str]], i
 def _arrow_parse(buffer: Any, n_columns: int, delimiter: str, quoted: bool) -> list[_Column]:
     """Parse CSV body bytes (UTF-8, no header) into columns with ``pyarrow.csv.read_csv``.
 
-    Every column is read as text and dictionary-encoded, so the distinct values (in
-    order of first appearance) and the codes into them come from Arrow. Empty cells
-    stay empty strings (missing by the coding rules) so the codes never hold nulls.
-    Reading plain text and encoding each whole column afterwards is faster than
-    having the parser build a dictionary per block and unifying them.
+    Every column is read as text. Empty cells stay empty strings (missing by the
+    coding rules), so the columns never hold nulls. Each column stays in the
+    parser's blocks (a chunked array, never copied whole) and is dictionary-encoded
+    only when its codes are first needed (:class:`_Column`): one hash table over a
+    whole column is faster than a dictionary per block unified afterwards, and a
+    column passed through unchanged is never encoded.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -82,20 +83,9 @@ def _arrow_parse(buffer: Any, n_columns: int, delimiter: str, quoted: bool) -> l
             null_values=[],
             strings_can_be_null=False,
         ),
+        memory_pool=arrow_pool(),
     )
-    text = table.columns
-    del table
-    columns = []
-    for j in range(len(text)):
-        chunked, text[j] = text[j], None  # each text column is freed once encoded
-        whole = chunked.combine_chunks() if chunked.num_chunks else pa.array([], pa.string())
-        del chunked
-        encoded = whole.dictionary_encode()
-        del whole
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-        columns.append(_Column(codes, uniques, arrow=encoded))
-    return columns
+    return [_Column(arrow=column) for column in table.columns]
 
 
 def _record_numbers(text: str, delimiter: str) -> np.ndarray:
@@ -170,7 +160,7 @@ def _parse_body(
         )
     except pa.ArrowInvalid:
         return _python_parse(text[offset:], delimiter, n_columns, first_row, where)
-    n_rows = len(columns[0].codes)
+    n_rows = len(columns[0])
     newline = b"\n" if b"\n" in body else b"\r"
     n_lines = body.count(newline, body_offset) + (0 if body.endswith(newline) else 1)
     if n_lines == n_rows:
@@ -268,7 +258,7 @@ def _read_text(
     is_utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") and not fallback
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip():
+    if not text or text.isspace():  # no copy of the text, unlike strip()
         raise DataError("file holds no data, only blank lines", where=where)
     if delimiter is None:
         delimiter = detect_delimiter(text[:65536])

@@ -26,7 +26,9 @@ import pandas as pd
 from scipy import optimize, stats
 
 from smekit.core.errors import DataError
+from smekit.core.threads import map_in_threads
 from smekit.survey.descriptives import json_ready
+from smekit.survey.item_matrix import ItemColumns, crossproduct, float_block, present_means
 
 NanPolicy = Literal["pairwise", "listwise"]
 
@@ -120,27 +122,40 @@ class ReliabilityReport:
         return {s.construct: s.to_dict() for s in self.scales}
 
 
-def _covariance(items: pd.DataFrame, nan_policy: NanPolicy) -> tuple[np.ndarray, int]:
-    x = items.to_numpy(dtype=np.float64, na_value=np.nan)
+def _covariance(items: pd.DataFrame, nan_policy: NanPolicy) -> tuple[np.ndarray, int, np.ndarray]:
+    """Item covariance matrix, respondents counted, and item means (``n - 1`` denominators).
+
+    ``n`` counts the respondents with at least one answer (pairwise) or with all
+    answers (listwise); the means are those of each item's own answers.
+    """
+    columns = ItemColumns.of(items)
     if nan_policy == "listwise":
+        x = items.to_numpy(dtype=np.float64, na_value=np.nan)
         x = x[~np.isnan(x).any(axis=1)]
         n = x.shape[0]
         if n < 2:
-            return np.full((x.shape[1], x.shape[1]), np.nan), n
-        return np.cov(x, rowvar=False), n
-    n = int((~np.isnan(x)).any(axis=1).sum())
-    if not np.isnan(x).any():
-        return np.cov(x, rowvar=False), x.shape[0]
-    return pairwise_cov(x), n
+            return np.full((x.shape[1], x.shape[1]), np.nan), n, x.mean(axis=0)
+        return np.cov(x, rowvar=False), n, x.mean(axis=0)
+    unanswered = np.ones(columns.n_rows, dtype=bool)
+    for mask in columns.missing:
+        if mask is None:
+            unanswered[:] = False
+            break
+        unanswered &= mask
+    n = columns.n_rows - int(np.count_nonzero(unanswered))
+    means = present_means(columns)[1]
+    return _pairwise_cov(columns, means), n, means
 
 
-def pairwise_cov(x: np.ndarray) -> np.ndarray:
+def pairwise_cov(x: np.ndarray | pd.DataFrame | ItemColumns) -> np.ndarray:
     """Pairwise-complete covariance matrix, as R ``cov(x, use = "pairwise")``.
 
     For columns ``j`` and ``l`` and the ``n_jl`` rows where both are present,
-    ``C_jl = (sum x_j x_l - sum x_j sum x_l / n_jl) / (n_jl - 1)``, from three
-    matrix products over the data (centred on the column means first, for
-    accuracy); NaN where fewer than two rows are shared.
+    ``C_jl = (sum z_j z_l - sum z_j sum z_l / n_jl) / (n_jl - 1)`` with ``z`` each
+    column centred on the mean of its answers (for accuracy), the sums taken over
+    those rows; NaN where fewer than two rows are shared. One pass over the data:
+    the centred values ``Z`` (0 where missing) and the presence indicators ``M``
+    side by side give all three sums in one cross-product, ``[Z M]' [Z M]``.
 
     Examples
     --------
@@ -148,27 +163,29 @@ def pairwise_cov(x: np.ndarray) -> np.ndarray:
     >>> pairwise_cov(x).round(4).tolist()  # var(x1) uses 4 rows; the rest rows 1, 3, 4
     [[1.6667, 1.8333], [1.8333, 2.3333]]
     """
-    k = x.shape[1]
+    columns = x if isinstance(x, ItemColumns) else ItemColumns.of(x)
+    return _pairwise_cov(columns, present_means(columns)[1])
+
+
+def _pairwise_cov(columns: ItemColumns, means: np.ndarray) -> np.ndarray:
+    k = len(columns.values)
+    rows = columns.n_rows
+    centre = np.nan_to_num(means)  # a column with no answers: nothing to centre
     block = 65_536  # rows at a time: the temporaries stay small for a million rows
-    total = np.zeros(k)
-    count = np.zeros(k)
-    for start in range(0, len(x), block):
-        part = x[start : start + block]
-        present = ~np.isnan(part)
-        total += np.where(present, part, 0.0).sum(axis=0)
-        count += present.sum(axis=0)
-    centre = total / np.maximum(count, 1)
-    n = np.zeros((k, k))
-    sxy = np.zeros((k, k))
-    sx = np.zeros((k, k))
-    for start in range(0, len(x), block):
-        part = x[start : start + block]
-        present = ~np.isnan(part)
-        z = np.where(present, part - centre, 0.0)
-        m = present.astype(np.float64)
-        n += m.T @ m  # rows where both columns are present
-        sxy += z.T @ z
-        sx += z.T @ m  # sx[j, l]: sum of column j over the rows where column l is present
+    buffer = np.empty((min(max(rows, 1), block), 2 * k), order="F")
+    both = np.zeros((2 * k, 2 * k))
+    for start in range(0, rows, block):
+        stop = min(start + block, rows)
+        part = buffer[: stop - start]
+        float_block(columns, start, stop, part[:, :k], minus=centre, missing=0.0)
+        present = part[:, k:]
+        present[:] = 1.0
+        for j, mask in enumerate(columns.missing):
+            if mask is not None:
+                np.copyto(present[:, j], 0.0, where=mask[start:stop])
+        both += crossproduct(part)
+    sxy, sx, n = both[:k, :k], both[:k, k:], both[k:, k:]
+    # sx[j, l]: sum of z_j over the rows where column l is present
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (sxy - sx * sx.T / n) / (n - 1)
     cov[n < 2] = np.nan
@@ -374,7 +391,7 @@ def scale_reliability(
     """
     if items.shape[1] < 2:
         raise DataError(f"scale '{construct}' needs at least two items for reliability")
-    cov, n = _covariance(items, nan_policy)
+    cov, n, means = _covariance(items, nan_policy)
     k = cov.shape[0]
     a = alpha_from_cov(cov)
     sd = np.sqrt(np.diag(cov))
@@ -392,7 +409,7 @@ def scale_reliability(
     table = pd.DataFrame(
         {
             "item": [str(c) for c in items.columns],
-            "mean": items.mean().to_numpy(dtype=float),
+            "mean": means,
             "sd": sd,
             "loading": lam,
             "r_drop": r_drop,
@@ -428,10 +445,10 @@ def reliability(
     >>> [s.construct for s in rep.scales], round(rep.scales[0].alpha, 4)
     (['scale'], 0.9538)
     """
-    return ReliabilityReport(
-        tuple(
-            scale_reliability(df, name, nan_policy=nan_policy, ci=ci)
-            for name, df in scales.items()
-            if df.shape[1] >= 2
-        )
-    )
+    wanted = [(name, df) for name, df in scales.items() if df.shape[1] >= 2]
+
+    def one(scale: tuple[str, pd.DataFrame]) -> ScaleReliability:
+        return scale_reliability(scale[1], scale[0], nan_policy=nan_policy, ci=ci)
+
+    # each scale is a pass over its own columns: the scales run side by side
+    return ReliabilityReport(tuple(map_in_threads(one, wanted)))

@@ -87,6 +87,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from smekit.core.errors import DataError, Location
+from smekit.core.threads import map_in_threads
 from smekit.survey.coding import (
     _code_item,
     _empty_problems,
@@ -258,26 +259,33 @@ def _assemble(
     problems: list[pd.DataFrame] = []
     if table.notes:
         problems.append(pd.DataFrame([{"file": file, **note} for note in table.notes]))
+
+    def code(item_id: str) -> tuple[pd.Series, pd.DataFrame | None]:
+        j = resolution.items[item_id]
+        series, bad, rule, message = _code_item(
+            instrument.items[item_id],
+            table.columns[j],
+            instrument=instrument,
+            decimal_comma=decimal_comma,
+            labels=table.value_labels.get(table.names[j]),
+        )
+        found = _problems(
+            table.columns[j],
+            bad,
+            table.row_numbers,
+            file=file,
+            name=names[j],
+            rule=rule,
+            message=message,
+        )
+        return series, found
+
+    # each column is coded on its own, so the columns are coded side by side
+    matched = [item_id for item_id in instrument.items if item_id in resolution.items]
+    coded = dict(zip(matched, map_in_threads(code, matched), strict=True))
     for item_id, item in instrument.items.items():
-        if item_id in resolution.items:
-            j = resolution.items[item_id]
-            series, bad, rule, message = _code_item(
-                item,
-                table.columns[j],
-                instrument=instrument,
-                decimal_comma=decimal_comma,
-                labels=table.value_labels.get(table.names[j]),
-            )
-            out[item_id] = series
-            found = _problems(
-                table.columns[j],
-                bad,
-                table.row_numbers,
-                file=file,
-                name=names[j],
-                rule=rule,
-                message=message,
-            )
+        if item_id in coded:
+            out[item_id], found = coded[item_id]
             if found is not None:
                 problems.append(found)
         elif item_id in resolution.options:
