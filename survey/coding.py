@@ -478,5 +478,8 @@ def _arrow_text(column: _Column) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.if_else(column.blank_text(), pa.scalar(None, pa.string()), column.arrow)
+    blank = column.blank_text()
+    text = column.arrow
+    if pc.any(blank).as_py():
+        text = pc.if_else(blank, pa.scalar(None, pa.string()), text)
     return pd.Series(pd.arrays.ArrowStringArray(text), dtype="str")

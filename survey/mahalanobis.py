@@ -8,10 +8,13 @@ Mahalanobis, P. C. (1936). On the generalised distance in statistics.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
+from smekit.core.threads import map_in_threads
 from smekit.survey.item_matrix import ItemColumns, crossproduct, float_block
 
 _BLOCK = 65_536
@@ -80,31 +83,52 @@ def mahalanobis(
         return d2, p
     # sums and cross-products of the fitting rows about a shift (the mean of the
     # first block's fitting rows), for accuracy
-    buffer = np.empty((min(n, _BLOCK), k), order="F")
     first = int(np.argmax(fit)) // _BLOCK * _BLOCK
-    shift = float_block(
-        columns, first, first + _BLOCK, buffer, rows=fit[first : first + _BLOCK]
-    ).mean(axis=0)
-    total = np.zeros(k)
-    cross = np.zeros((k, k))
-    for start in range(first, n, _BLOCK):
-        rows = fit[start : start + _BLOCK]
-        if not rows.any():
-            continue
-        c = float_block(columns, start, start + _BLOCK, buffer, minus=shift, rows=rows)
-        total += c.sum(axis=0)
-        cross += crossproduct(c)
+    shift = float_block(columns, first, first + _BLOCK, rows=fit[first : first + _BLOCK]).mean(
+        axis=0
+    )
+
+    def sums(span: range) -> tuple[np.ndarray, np.ndarray]:
+        buffer = np.empty((_BLOCK, k), order="F")
+        total, cross = np.zeros(k), np.zeros((k, k))
+        for start in span:
+            rows = fit[start : start + _BLOCK]
+            if rows.any():
+                c = float_block(columns, start, start + _BLOCK, buffer, minus=shift, rows=rows)
+                total += c.sum(axis=0)
+                cross += crossproduct(c)
+        return total, cross
+
+    # the blocks are independent: each core takes a share and the sums are added
+    parts = map_in_threads(sums, _spans(first, n))
+    total = sum(t for t, _ in parts)
+    cross = sum(c for _, c in parts)
     centre = total / m
     cov = (cross - m * np.outer(centre, centre)) / (m - 1)
     mu = shift + centre
     inv = np.linalg.pinv(cov)
-    for start in range(0, n, _BLOCK):
-        if not complete[start : start + _BLOCK].any():
-            continue
-        # centred rows, transposed: (k, rows) in C order, so both products run on
-        # contiguous memory; rows with a missing answer stay NaN and are set aside below
-        diff = float_block(columns, start, start + _BLOCK, buffer, minus=mu).T
-        d2[start : start + diff.shape[1]] = np.einsum("ij,ij->j", inv @ diff, diff)
+
+    def distances(span: range) -> None:
+        buffer = np.empty((_BLOCK, k), order="F")
+        for start in span:
+            if not complete[start : start + _BLOCK].any():
+                continue
+            # centred rows, transposed: (k, rows) in C order, so both products run on
+            # contiguous memory; rows with a missing answer stay NaN, set aside below
+            diff = float_block(columns, start, start + _BLOCK, buffer, minus=mu).T
+            block = d2[start : start + diff.shape[1]]
+            block[:] = np.einsum("ij,ij->j", inv @ diff, diff)
+            p[start : start + len(block)] = special.chdtrc(k, block)  # P(chi2_k > D^2)
+
+    map_in_threads(distances, _spans(0, n))  # each share writes its own rows of d2 and p
     d2[~complete] = np.nan
-    p[complete] = stats.chi2.sf(d2[complete], df=k)
+    p[~complete] = np.nan
     return d2, p
+
+
+def _spans(first: int, n: int) -> list[range]:
+    """Block starts from ``first`` to ``n``, in one contiguous share per core."""
+    starts = range(first, n, _BLOCK)
+    shares = min(len(starts), os.cpu_count() or 1) or 1
+    size = -(-len(starts) // shares)
+    return [starts[i : i + size] for i in range(0, len(starts), size)]

@@ -34,6 +34,12 @@ from smekit.core.errors import DataError
 from smekit.survey.descriptives import json_ready
 from smekit.survey.instrument import Instrument, ItemType
 from smekit.survey.mahalanobis import mahalanobis
+from smekit.survey.problem_table import (
+    PROBLEM_COLUMNS,
+    problem_rows,
+    problem_table,
+    text_column,
+)
 from smekit.survey.quality_rules import (
     _cell_problems,
     _relevance,
@@ -61,8 +67,6 @@ __all__ = [
     "to_float",
     "with_missing",
 ]
-
-PROBLEM_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
 
 
 class _Rule(BaseModel):
@@ -200,29 +204,14 @@ class QualityReport:
         )
 
 
-def _problems(rows: list[pd.DataFrame]) -> pd.DataFrame:
-    rows = [r for r in rows if len(r)]
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS})
-    out = pd.concat(rows, ignore_index=True)[PROBLEM_COLUMNS]
-    return out.sort_values(["row", "column"], kind="stable", na_position="first").reset_index(
-        drop=True
-    )
+def _texts(values: np.ndarray) -> pd.Series:
+    """An object array of strings (mostly the same few) as a text column."""
+    codes, uniques = pd.factorize(values)
+    return text_column(codes, [str(u) for u in uniques])
 
 
-def _header_problem(source: str, column: str, rule: str, message: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "file": source,
-                "row": 1,
-                "column": column,
-                "value": "",
-                "rule": rule,
-                "message": message,
-            }
-        ]
-    )
+def _header_problem(source: str, column: str, rule: str, message: str) -> dict[str, Any]:
+    return problem_rows(file=source, row=1, column=column, value="", rule=rule, message=message)
 
 
 def _require_column(data: pd.DataFrame, column: str, option: str, source: str) -> None:
@@ -351,7 +340,7 @@ def check_quality(
     if duration_column is not None:
         _require_column(data, duration_column, "duration", source)
     rownum = np.arange(n) + 2 if row_numbers is None else np.asarray(row_numbers, dtype=np.int64)
-    problems: list[pd.DataFrame] = []
+    problems: list[pd.DataFrame | dict[str, Any]] = []
     if import_problems is not None and len(import_problems):
         problems.append(import_problems.reindex(columns=PROBLEM_COLUMNS))
     for col in unknown_columns or []:
@@ -397,6 +386,19 @@ def check_quality(
         n_missing += miss
         idx = np.flatnonzero(miss)
         if len(idx):
+            reasons = why_missing.get(item_id)
+            if not reasons:
+                problems.append(
+                    problem_rows(
+                        file=source,
+                        row=rownum[idx],
+                        column=item_id,
+                        value="",
+                        rule="missing_required",
+                        message="required item not answered",
+                    )
+                )
+                continue
             frame = pd.DataFrame(
                 {
                     "file": source,
@@ -407,7 +409,6 @@ def check_quality(
                     "message": "required item not answered",
                 }
             )
-            reasons = why_missing.get(item_id)
             if reasons:
                 known = frame["row"].map(reasons)
                 has = known.notna().to_numpy()
@@ -428,15 +429,13 @@ def check_quality(
         if dup_all.any():
             idx = np.flatnonzero(dup_all)
             problems.append(
-                pd.DataFrame(
-                    {
-                        "file": source,
-                        "row": rownum[idx],
-                        "column": id_column,
-                        "value": ids.iloc[idx].astype(str).to_numpy(),
-                        "rule": "duplicate_id",
-                        "message": "respondent id appears more than once (first copy kept)",
-                    }
+                problem_rows(
+                    file=source,
+                    row=rownum[idx],
+                    column=id_column,
+                    value=ids.iloc[idx].astype(str).to_numpy(),
+                    rule="duplicate_id",
+                    message="respondent id appears more than once (first copy kept)",
                 )
             )
         if rules.drop_duplicate_ids:
@@ -515,7 +514,7 @@ def check_quality(
             "longest_run": longest,
             "likert_answered": answered,
             "duration": duration,
-            "attention_failed_items": failed_items,
+            "attention_failed_items": _texts(failed_items),
             "mahalanobis_d2": d2,
             "mahalanobis_p": pval,
             "duplicate": duplicate,
@@ -539,20 +538,24 @@ def check_quality(
     hits = flags[list(reason_text)].to_numpy()
     excluded_mask = hits.any(axis=1)
     labels = list(reason_text.values())
-    reasons = np.full(n, "", dtype=object)
-    first = np.full(n, "", dtype=object)
-    for i in np.flatnonzero(excluded_mask):  # only excluded rows get text
+    excluded_rows = np.flatnonzero(excluded_mask)
+    reasons, first = [], []
+    for i in excluded_rows:  # only excluded rows get text
         applied = [labels[j] for j in np.flatnonzero(hits[i])]
-        reasons[i] = "; ".join(applied)
-        first[i] = applied[0]
+        reasons.append("; ".join(applied))
+        first.append(applied[0])
     flags["excluded"] = excluded_mask
-    flags["reasons"] = reasons
+    # one code per row into the distinct reasons ("" for the rows kept)
+    distinct = ["", *dict.fromkeys(reasons)]
+    codes = np.zeros(n, dtype=np.int32)
+    codes[excluded_rows] = pd.Index(distinct).get_indexer(reasons)
+    flags["reasons"] = text_column(codes, distinct)
     exclusions = pd.DataFrame(
         {
             "row": rownum[excluded_mask],
             "id": ids[excluded_mask].reset_index(drop=True),
-            "reasons": reasons[excluded_mask],
-            "first_reason": first[excluded_mask],
+            "reasons": pd.Series(reasons, dtype="str"),
+            "first_reason": pd.Series(first, dtype="str"),
         }
     )
     if excluded_mask.any():
@@ -567,6 +570,6 @@ def check_quality(
         excluded=excluded,
         flags=flags,
         exclusions=exclusions,
-        problems=_problems(problems),
+        problems=problem_table(problems),
         rules=rules,
     )

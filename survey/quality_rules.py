@@ -13,11 +13,17 @@ data. *Psychological Methods*, 17(3), 437-455 (long-string index).
 
 from __future__ import annotations
 
+import itertools
+import os
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from smekit.core.threads import map_in_threads
 from smekit.survey import conditions
 from smekit.survey.instrument import Instrument, ItemType
+from smekit.survey.problem_table import problem_rows
 
 
 def _relevance(data: pd.DataFrame, instrument: Instrument) -> dict[str, np.ndarray | None]:
@@ -93,7 +99,7 @@ def _cell_problems(
     instrument: Instrument,
     row_numbers: np.ndarray,
     source: str,
-) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+) -> tuple[list[dict[str, Any]], pd.DataFrame]:
     """Find wrong types and out-of-range values; return problems and the cleaned table.
 
     The cleaned table shares every column that needs no change with ``data``
@@ -102,21 +108,19 @@ def _cell_problems(
     becomes ``Int8``). Non-numeric columns of numeric items are converted.
     """
     clean = data.copy(deep=False)
-    found: list[pd.DataFrame] = []
+    found: list[dict[str, Any]] = []
 
     def add(mask: np.ndarray, item_id: str, values: pd.Series, rule: str, message: str) -> None:
         idx = np.flatnonzero(mask)
         if len(idx):
             found.append(
-                pd.DataFrame(
-                    {
-                        "file": source,
-                        "row": row_numbers[idx],
-                        "column": item_id,
-                        "value": values.iloc[idx].astype(str).to_numpy(),
-                        "rule": rule,
-                        "message": message,
-                    }
+                problem_rows(
+                    file=source,
+                    row=row_numbers[idx],
+                    column=item_id,
+                    value=values.iloc[idx].astype(str).to_numpy(),
+                    rule=rule,
+                    message=message,
                 )
             )
 
@@ -250,6 +254,34 @@ def longest_run(values: np.ndarray | pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     ([3, 1], [4, 5])
     """
     n, k = values.shape
+    columns = _columns(values)
+    shares = 1
+    if all(_stored(col) for col in columns):
+        # rows are independent: each core takes a contiguous share of them
+        columns = [_answers(col) for col in columns]  # views, no copies
+        shares = max(1, min(os.cpu_count() or 1, n // 100_000))
+    bounds = np.linspace(0, n, shares + 1).astype(int)
+    spans = list(itertools.pairwise(bounds))
+    parts = map_in_threads(lambda span: _longest_run(columns, *span, k), spans)
+    return (
+        np.concatenate([p[0] for p in parts]).astype(np.int64),
+        np.concatenate([p[1] for p in parts]).astype(np.int64),
+    )
+
+
+def _stored(col: np.ndarray | pd.Series) -> bool:
+    """Whether :func:`_answers` reads the column in place (no float copy)."""
+    if isinstance(col, pd.Series):
+        return isinstance(col.array, pd.arrays.IntegerArray)
+    return col.dtype == np.float64
+
+
+def _longest_run(
+    columns: list[Any], start: int, stop: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`longest_run` over rows ``start:stop``; a column is ``(values, answered)``
+    or one to read with :func:`_answers`."""
+    n = stop - start
     small = np.int16 if k < np.iinfo(np.int16).max else np.int64
     longest = np.zeros(n, dtype=small)
     answered = np.zeros(n, dtype=small)
@@ -258,8 +290,9 @@ def longest_run(values: np.ndarray | pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     seen = np.zeros(n, dtype=bool)  # an answer came before in this row
     same = np.empty(n, dtype=bool)
     keep = np.empty(n, dtype=bool)
-    for col in _columns(values):  # one pass over the items
-        v, present = _answers(col)
+    for col in columns:  # one pass over the items
+        v, present = col if isinstance(col, tuple) else _answers(col)
+        v, present = v[start:stop], present[start:stop]
         if prev is None:
             prev = np.zeros(n, dtype=v.dtype)
         elif prev.dtype != v.dtype:  # mixed columns: compare in a type holding both
@@ -277,7 +310,7 @@ def longest_run(values: np.ndarray | pd.DataFrame) -> tuple[np.ndarray, np.ndarr
         seen |= present
         answered += present
         np.maximum(longest, run, out=longest)
-    return longest.astype(np.int64), answered.astype(np.int64)
+    return longest, answered
 
 
 def _answers(col: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:

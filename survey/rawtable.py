@@ -134,7 +134,9 @@ class _Column:
         """For an Arrow column: a boolean Arrow array, true where the cell is only whitespace."""
         import pyarrow.compute as pc
 
-        return pc.equal(pc.utf8_trim_whitespace(self.arrow), "")
+        # empty, or non-empty and all whitespace: the cells that trim to "", found
+        # without building the trimmed text
+        return pc.or_(pc.equal(self.arrow, ""), pc.utf8_is_space(self.arrow))
 
     @property
     def all_missing(self) -> bool:
