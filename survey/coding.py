@@ -397,6 +397,10 @@ def _code_item(
     labels: dict[float, str] | None,
 ) -> tuple[pd.Series, np.ndarray, str, Any]:
     """The coded column, a bad-value mask, the problem rule and its message maker."""
+    whole = column.integers()
+    if whole is not None and labels is None and item.type in _WHOLE_ITEMS:
+        # parsed as whole numbers: a number is its own code (as _number reads text)
+        return _whole_numbers(*whole), np.zeros(0, dtype=bool), "", None
     if item.type in (ItemType.likert, ItemType.single_choice):
         book = _Codebook.of(item, instrument)
         values, bad = _code_uniques(column.uniques, book, decimal_comma, labels)
@@ -426,6 +430,18 @@ def _code_item(
 
 
 _INTEGER_TYPES = (np.int8, np.int16, np.int32, np.int64)
+_WHOLE_ITEMS = (ItemType.likert, ItemType.single_choice, ItemType.integer)
+
+
+def _whole_numbers(values: np.ndarray, missing: np.ndarray) -> pd.Series:
+    """Whole numbers and their missing mask in the smallest nullable integer dtype.
+
+    The same column :func:`_small_integers` builds from the numbers' text.
+    """
+    present = values[~missing]
+    low, high = (int(present.min()), int(present.max())) if present.size else (0, 0)
+    dtype = next(t for t in _INTEGER_TYPES if np.iinfo(t).min <= low and high <= np.iinfo(t).max)
+    return pd.Series(pd.arrays.IntegerArray(values.astype(dtype), missing), copy=False)
 
 
 def _small_integers(column: _Column, values: np.ndarray) -> pd.Series:

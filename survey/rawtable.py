@@ -67,7 +67,40 @@ class _Column:
         self._indices: Any = None  # Arrow dictionary indices once encoded
         self._length = len(codes) if codes is not None else len(arrow)
         self.original = original
-        self.arrow = arrow
+        self._whole: Any = None  # an Arrow integer column, parsed as whole numbers
+        if arrow is not None and _is_integer(arrow.type):
+            # every cell was a whole number or empty: kept as numbers for coding, and
+            # seen as their plain text (empty cells as "") by everything else
+            self._whole, arrow = arrow, None
+        self._text = arrow
+
+    @property
+    def arrow(self) -> Any:
+        """The column as Arrow text (``None`` once encoded)."""
+        if self._text is None and self._whole is not None and self._uniques is None:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            self._text = pc.fill_null(pc.cast(self._whole, pa.string()), "")
+        return self._text
+
+    @arrow.setter
+    def arrow(self, value: Any) -> None:
+        self._text = value
+        if value is None:
+            self._whole = None
+
+    def integers(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a column parsed as whole numbers: writable ``(values, missing)`` arrays
+        (``0`` under ``missing``); ``None`` for any other column."""
+        if self._whole is None:
+            return None
+        import pyarrow.compute as pc
+
+        whole = self._whole
+        missing = pc.is_null(whole).to_numpy(zero_copy_only=False)
+        values = pc.fill_null(whole, 0).to_numpy(zero_copy_only=False)
+        return np.array(values, copy=True), np.array(missing, copy=True)
 
     @classmethod
     def from_values(cls, values: pd.Series | np.ndarray) -> _Column:
@@ -146,6 +179,12 @@ class _Column:
             return len(self.arrow) == 0 or bool(pc.all(self.blank_text()).as_py())
         blank = _blank_uniques(self.uniques)
         return bool(np.all(self.codes == -1) or np.all(blank[self.codes[self.codes >= 0]]))
+
+
+def _is_integer(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_integer(kind)
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,10 @@ from smekit.survey.encoding import decode, decode_lines, detect_delimiter, detec
 from smekit.survey.rawtable import _Column, _Table, arrow_pool
 
 _NON_SPACE = re.compile(rb"\S")
+_WHOLE = re.compile(r"-?\d{1,18}")  # what Arrow parses as a whole number, sign and digits
+
+#: Given a header's names, the columns to read as whole numbers (position -> type).
+WholeColumns = Callable[[list[str]], dict[int, str]]
 
 
 def _header_records(text: str, delimiter: str, n: int) -> tuple[list[list[str]], int, int]:
@@ -58,7 +63,13 @@ def _scan_records(text: str, delimiter: str, n: int) -> tuple[list[list[str]], i
     return records, consumed[0], rows
 
 
-def _arrow_parse(buffer: Any, n_columns: int, delimiter: str, quoted: bool) -> list[_Column]:
+def _arrow_parse(
+    buffer: Any,
+    n_columns: int,
+    delimiter: str,
+    quoted: bool,
+    whole: dict[int, str] | None = None,
+) -> list[_Column]:
     """Parse CSV body bytes (UTF-8, no header) into columns with ``pyarrow.csv.read_csv``.
 
     Every column is read as text. Empty cells stay empty strings (missing by the
@@ -67,11 +78,19 @@ def _arrow_parse(buffer: Any, n_columns: int, delimiter: str, quoted: bool) -> l
     only when its codes are first needed (:class:`_Column`): one hash table over a
     whole column is faster than a dictionary per block unified afterwards, and a
     column passed through unchanged is never encoded.
+
+    ``whole`` names columns (position -> ``"int16"`` or ``"int64"``) to parse as
+    whole numbers, empty cells missing: Arrow converts them while parsing, and
+    coding them needs no text at all. A cell that is not a whole number raises
+    ``pyarrow.ArrowInvalid``; the caller then reads the file as text.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"c{j}" for j in range(n_columns)]
+    types = {name: pa.string() for name in names}
+    for j, kind in (whole or {}).items():
+        types[names[j]] = pa.type_for_alias(kind)
     table = pacsv.read_csv(
         buffer,
         read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
@@ -79,9 +98,10 @@ def _arrow_parse(buffer: Any, n_columns: int, delimiter: str, quoted: bool) -> l
             delimiter=delimiter, newlines_in_values=quoted, ignore_empty_lines=True
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in names},
-            null_values=[],
+            column_types=types,
+            null_values=[""],  # only number columns take it: text cannot be null
             strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
         ),
         memory_pool=arrow_pool(),
     )
@@ -137,6 +157,7 @@ def _parse_body(
     n_columns: int,
     first_row: int,
     where: str,
+    whole: dict[int, str] | None = None,
 ) -> tuple[list[_Column], np.ndarray]:
     """Columns and file row numbers of the records after the header.
 
@@ -144,21 +165,29 @@ def _parse_body(
     UTF-8 bytes. ``pyarrow`` parses the bytes; when every line is one record the
     row numbers follow by counting, otherwise (blank lines, line breaks inside
     quoted values) the ``csv`` module numbers the records, and ragged rows are
-    parsed by it too.
+    parsed by it too. ``whole`` columns (see :func:`_arrow_parse`) are tried as
+    whole numbers first; if any cell is not one, every column is read as text.
     """
     import pyarrow as pa
 
     empty = ([], np.empty(0, dtype=np.int64))
     if n_columns == 0 or _NON_SPACE.search(body, body_offset) is None:
         return empty
-    try:
-        columns = _arrow_parse(
-            pa.BufferReader(pa.py_buffer(body)[body_offset:]),
-            n_columns,
-            delimiter,
-            quoted=b'"' in body,
-        )
-    except pa.ArrowInvalid:
+    quoted = b'"' in body
+    columns = None
+    for kinds in ([whole] if whole else []) + [None]:
+        try:
+            columns = _arrow_parse(
+                pa.BufferReader(pa.py_buffer(body)[body_offset:]),
+                n_columns,
+                delimiter,
+                quoted=quoted,
+                whole=kinds,
+            )
+            break
+        except pa.ArrowInvalid:
+            continue
+    if columns is None:
         return _python_parse(text[offset:], delimiter, n_columns, first_row, where)
     n_rows = len(columns[0])
     newline = b"\n" if b"\n" in body else b"\r"
@@ -236,9 +265,47 @@ def _line_rows(text: str, delimiter: str, lines: list[int]) -> dict[int, int]:
     return {line: found.get(line, line) for line in lines}
 
 
+def _whole_columns(
+    text: str, delimiter: str, names: list[str], whole: WholeColumns | None
+) -> dict[int, str]:
+    """The columns to try as whole numbers: those ``whole`` names, kept only if the
+    first records (``text`` is the start of the records after the header) hold
+    nothing but whole numbers and empty cells there.
+
+    Looking at the start of the file first means a file of answer labels is read
+    as text at once, not parsed twice.
+    """
+    if whole is None:
+        return {}
+    wanted = whole(names)
+    if not wanted:
+        return {}
+    records, _, _ = _scan_records(text, delimiter, 201)
+    sample = records[:-1] if len(records) > 1 else records  # the last may be cut short
+    bounds = {"int16": 2**15, "int64": 2**63}
+    for record in sample:
+        for j in list(wanted):
+            cell = record[j] if j < len(record) else ""
+            if cell and not (_WHOLE.fullmatch(cell) and abs(int(cell)) < bounds[wanted[j]]):
+                del wanted[j]
+    return wanted
+
+
 def _read_text(
-    path: Path, *, encoding: str | None, delimiter: str | None, header_rows: int
+    path: Path,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    header_rows: int,
+    whole: WholeColumns | None = None,
 ) -> _Table:
+    """A delimited text file as a raw table.
+
+    ``whole`` is given the header's names and returns the columns that should
+    hold whole numbers (position -> ``"int16"`` or ``"int64"``): coded items. They
+    are parsed as numbers when every cell is a whole number or empty, and read
+    as text otherwise, so the result is the same either way.
+    """
     where = str(path)
     check_delimiter(delimiter, where)
     raw = path.read_bytes()
@@ -273,7 +340,15 @@ def _read_text(
     prefix = text[:offset]
     body_offset = offset if prefix.isascii() else len(prefix.encode("utf-8"))
     columns, numbers = _parse_body(
-        text, offset, body, body_offset, delimiter, len(names), used + 1, where
+        text,
+        offset,
+        body,
+        body_offset,
+        delimiter,
+        len(names),
+        used + 1,
+        where,
+        whole=_whole_columns(text[offset : offset + 65536], delimiter, names, whole),
     )
     notes: list[dict] = []
     if fallback:

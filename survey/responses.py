@@ -96,7 +96,7 @@ from smekit.survey.coding import (
     _normalise,
     _problems,
 )
-from smekit.survey.columns import _resolve, header_score
+from smekit.survey.columns import _Matcher, _resolve, header_score
 from smekit.survey.detect import (
     _check_file,
     _classify,
@@ -107,7 +107,7 @@ from smekit.survey.detect import (
     qualtrics_header_rows,
 )
 from smekit.survey.encoding import detect_delimiter, detect_encoding
-from smekit.survey.instrument import Instrument
+from smekit.survey.instrument import Instrument, ItemType
 from smekit.survey.rawtable import _Table
 from smekit.survey.readers_excel import _read_excel
 from smekit.survey.readers_spss import (
@@ -229,6 +229,30 @@ def _sorted_problems(problems: list[pd.DataFrame], names: list[str]) -> pd.DataF
     for name in ("file", "column", "value", "rule", "message"):
         frame[name] = frame[name].astype("str")
     return frame
+
+
+#: Items whose answers are whole numbers when written as codes.
+_WHOLE_TYPES = {
+    ItemType.likert: "int16",
+    ItemType.single_choice: "int16",
+    ItemType.integer: "int64",
+}
+
+
+def _whole_items(names: list[str], instrument: Instrument, *, kobo: bool) -> dict[int, str]:
+    """Columns named exactly for a Likert, single-choice or integer item.
+
+    They are parsed as whole numbers where the file writes codes (see
+    :func:`~smekit.survey.readers_text._read_text`); a column that holds labels or
+    other text is read as text, so this only changes how fast a file is read.
+    """
+    matcher = _Matcher.of(instrument, paths=kobo)
+    out: dict[int, str] = {}
+    for j, name in enumerate(names):
+        kind, item_id, _ = matcher.match(name.strip())
+        if kind == "exact" and instrument.items[item_id].type in _WHOLE_TYPES:
+            out[j] = _WHOLE_TYPES[instrument.items[item_id].type]
+    return out
 
 
 def _assemble(
@@ -433,7 +457,13 @@ def read_responses(
     elif container == "excel":
         table = _read_excel(path, sheet=sheet, header_rows=header_rows, score=score)
     else:
-        table = _read_text(path, encoding=encoding, delimiter=delimiter, header_rows=header_rows)
+        table = _read_text(
+            path,
+            encoding=encoding,
+            delimiter=delimiter,
+            header_rows=header_rows,
+            whole=lambda names: _whole_items(names, instrument, kobo=format == "kobo"),
+        )
     if format == "qualtrics":
         table = _qualtrics_names(table, where, header_rows)
     if not table.names or not any(n.strip() for n in table.names):

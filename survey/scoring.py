@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smekit.core.threads import map_in_threads
 from smekit.survey.descriptives import json_ready
 from smekit.survey.instrument import Instrument, ItemType
 from smekit.survey.quality import is_number_column, with_missing
@@ -231,8 +232,11 @@ def score_constructs(
     n = len(data)
     # one float64 column per construct, filled in place (Fortran order: no copy into the frame)
     values = np.empty((n, len(wanted)), dtype="float64", order="F")
-    rows = []
-    for k, c in enumerate(wanted):
+    z_values = np.empty_like(values, order="F")
+
+    def score(k: int) -> dict[str, Any]:
+        """Construct ``k``: its scores and z-scores into column ``k``, its summary back."""
+        c = wanted[k]
         ids = [i.id for i in instrument.construct_items(c.id)]
         total = values[:, k]
         total[:] = 0.0
@@ -259,27 +263,27 @@ def score_constructs(
         if c.scoring == "sum":
             total *= len(ids)
         s = pd.Series(total, copy=False)
-        rows.append(
-            {
-                "construct": c.id,
-                "label": c.label,
-                "items": len(ids),
-                "scoring": c.scoring,
-                "min_valid": min_valid,
-                "n_scored": int(s.notna().sum()),
-                "n_missing": int(s.isna().sum()),
-                "mean": s.mean(),
-                "sd": s.std(ddof=1),
-                "min": s.min(),
-                "max": s.max(),
-            }
-        )
-    names = [c.id for c in wanted]
-    z_values = np.empty_like(values, order="F")
-    with np.errstate(invalid="ignore", divide="ignore"):  # a constant or empty score: NaN z
-        for k, row in enumerate(rows):
-            np.subtract(values[:, k], row["mean"], out=z_values[:, k])
+        row = {
+            "construct": c.id,
+            "label": c.label,
+            "items": len(ids),
+            "scoring": c.scoring,
+            "min_valid": min_valid,
+            "n_scored": int(s.notna().sum()),
+            "n_missing": int(s.isna().sum()),
+            "mean": s.mean(),
+            "sd": s.std(ddof=1),
+            "min": s.min(),
+            "max": s.max(),
+        }
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant or empty score: NaN z
+            np.subtract(total, row["mean"], out=z_values[:, k])
             z_values[:, k] /= row["sd"]
+        return row
+
+    # each construct reads its own items and writes its own columns: side by side
+    rows = map_in_threads(score, list(range(len(wanted))))
+    names = [c.id for c in wanted]
     scores = pd.DataFrame(values, index=data.index, columns=names, copy=False)
     z = pd.DataFrame(z_values, index=data.index, columns=names, copy=False)
     if id_column is not None and id_column in data.columns:

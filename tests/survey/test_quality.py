@@ -428,3 +428,26 @@ def test_report_to_dict_is_json_ready():
     assert out["rules"]["speeders"]["min_share_of_median"] == 0.3
     json.dumps(out, allow_nan=False)
     assert rep.to_frame() is rep.flags
+
+
+def test_id_groups_on_integer_text_ids():
+    """Integer text ids are grouped as integers, increasing ones skip the grouping;
+    the answer is the same as grouping the text."""
+    from smekit.survey.quality_rules import id_groups
+
+    cases = [
+        ["1", "2", "3", "10"],  # increasing: no copies
+        ["1", "3", "2", "3", "1"],
+        ["5", "5"],
+        ["007", "7", "07"],  # written differently: different ids
+        ["1", None, "1", None],
+        ["a", "b", "a"],
+    ]
+    for ids in cases:
+        text = pd.Series(ids, dtype="str")
+        any_copy, later = id_groups(text)
+        as_objects = pd.Series(ids, dtype=object)
+        expected_any = (as_objects.duplicated(keep=False) & as_objects.notna()).tolist()
+        expected_later = (as_objects.duplicated(keep="first") & as_objects.notna()).tolist()
+        assert any_copy.tolist() == expected_any, ids
+        assert later.tolist() == expected_later, ids
