@@ -31,6 +31,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from smekit.core.errors import DataError
+from smekit.core.threads import map_in_threads
 from smekit.survey.descriptives import json_ready
 from smekit.survey.instrument import Instrument, ItemType
 from smekit.survey.mahalanobis import mahalanobis
@@ -202,6 +203,19 @@ class QualityReport:
                 "problems_by_rule": self.problems["rule"].value_counts().sort_index(),
             }
         )
+
+
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` where ``keep`` is true, renumbered from 0.
+
+    Each column is filtered on its own, side by side: the same table as
+    ``frame.loc[keep].reset_index(drop=True)``, without going through row positions.
+    """
+    if not frame.columns.is_unique:
+        return frame.loc[keep].reset_index(drop=True)
+    names = list(frame.columns)
+    arrays = map_in_threads(lambda name: frame[name].array[keep], names)
+    return pd.DataFrame(dict(zip(names, arrays, strict=True)), columns=frame.columns, copy=False)
 
 
 def _texts(values: np.ndarray) -> pd.Series:
@@ -514,7 +528,7 @@ def check_quality(
             "longest_run": longest,
             "likert_answered": answered,
             "duration": duration,
-            "attention_failed_items": _texts(failed_items),
+            "attention_failed_items": _texts(failed_items) if attention.any() else "",
             "mahalanobis_d2": d2,
             "mahalanobis_p": pval,
             "duplicate": duplicate,
@@ -559,7 +573,7 @@ def check_quality(
         }
     )
     if excluded_mask.any():
-        kept = clean.loc[~excluded_mask].reset_index(drop=True)
+        kept = _rows(clean, ~excluded_mask)
     else:
         kept = clean  # nobody excluded: the cleaned table itself, no row copy
     excluded = data.loc[excluded_mask].reset_index(drop=True)
