@@ -1,7 +1,9 @@
 """Raw response tables: every column as integer codes into its distinct values.
 
 Readers of every format return a :class:`_Table`; coding maps each column's
-distinct values once and spreads the result to all rows with ``numpy`` take.
+distinct values once and spreads the result to all rows (with Arrow for delimited
+text, with ``numpy`` take otherwise). Delimited-text columns of coded items that hold
+only whole numbers arrive as numbers and need no mapping at all.
 """
 
 from __future__ import annotations
@@ -112,10 +114,6 @@ class _Column:
 
     def __len__(self) -> int:
         return self._length
-
-    @property
-    def encoded(self) -> bool:
-        return self._uniques is not None
 
     def _encode(self) -> None:
         if self._uniques is not None:
