@@ -9,6 +9,7 @@ Mahalanobis rule, covariances) read them a block of rows at a time through
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,29 +54,9 @@ class ItemColumns:
                 s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
                 for s in (data.iloc[:, j] for j in range(data.shape[1]))
             ]
-        values: list[np.ndarray] = []
-        missing: list[np.ndarray | None] = []
-        for array in arrays:
-            if isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
-                stored, mask = array._data, array._mask  # the arrays pandas holds, no copy
-                if stored.dtype.kind == "f":
-                    mask = mask | np.isnan(stored)
-                values.append(stored)
-                missing.append(mask if mask.any() else None)
-                continue
-            if isinstance(array, np.ndarray) and array.dtype.kind in "iu":
-                values.append(array)
-                missing.append(None)
-                continue
-            if isinstance(array, np.ndarray) and array.dtype != object:
-                x = np.asarray(array, dtype="float64")  # a view when already float64
-            elif isinstance(array, np.ndarray):
-                x = pd.Series(array).astype("float64").to_numpy()  # text is an error
-            else:
-                x = array.to_numpy(dtype="float64", na_value=np.nan)
-            nan = np.isnan(x)
-            values.append(x)
-            missing.append(nan if nan.any() else None)
+        pairs = [stored(array) for array in arrays]
+        values = [v for v, _ in pairs]
+        missing = [m for _, m in pairs]
         return cls(names, values, missing)
 
     def complete(self) -> np.ndarray:
@@ -85,6 +66,36 @@ class ItemColumns:
             if mask is not None:
                 out &= ~mask
         return out
+
+
+def stored(array: np.ndarray | pd.api.extensions.ExtensionArray) -> tuple[np.ndarray, Any]:
+    """A column's values and missing mask (``None``: nothing missing), copied only if needed.
+
+    Nullable integer and float columns give the arrays pandas holds (placeholders
+    under the mask); numpy integer and float columns are used as they are; other
+    columns are converted to float64 with NaN = missing (text is an error).
+
+    Examples
+    --------
+    >>> values, missing = stored(pd.array([4, None, 2], dtype="Int8"))
+    >>> values.dtype.name, missing.tolist()
+    ('int8', [False, True, False])
+    """
+    if isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
+        values, mask = array._data, array._mask  # the arrays pandas holds, no copy
+        if values.dtype.kind == "f":
+            mask = mask | np.isnan(values)
+        return values, (mask if mask.any() else None)
+    if isinstance(array, np.ndarray) and array.dtype.kind in "iu":
+        return array, None
+    if isinstance(array, np.ndarray) and array.dtype != object:
+        x = np.asarray(array, dtype="float64")  # a view when already float64
+    elif isinstance(array, np.ndarray):
+        x = pd.Series(array).astype("float64").to_numpy()  # text is an error
+    else:
+        x = array.to_numpy(dtype="float64", na_value=np.nan)
+    nan = np.isnan(x)
+    return x, (nan if nan.any() else None)
 
 
 def float_block(

@@ -8,13 +8,11 @@ Mahalanobis, P. C. (1936). On the generalised distance in statistics.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from smekit.core.threads import map_in_threads
+from smekit.core.threads import map_in_threads, shares
 from smekit.survey.item_matrix import ItemColumns, crossproduct, float_block
 
 _BLOCK = 65_536
@@ -100,7 +98,7 @@ def mahalanobis(
         return total, cross
 
     # the blocks are independent: each core takes a share and the sums are added
-    parts = map_in_threads(sums, _spans(first, n))
+    parts = map_in_threads(sums, shares(range(first, n, _BLOCK)))
     total = sum(t for t, _ in parts)
     cross = sum(c for _, c in parts)
     centre = total / m
@@ -120,15 +118,8 @@ def mahalanobis(
             block[:] = np.einsum("ij,ij->j", inv @ diff, diff)
             p[start : start + len(block)] = special.chdtrc(k, block)  # P(chi2_k > D^2)
 
-    map_in_threads(distances, _spans(0, n))  # each share writes its own rows of d2 and p
+    # each share writes its own rows of d2 and p
+    map_in_threads(distances, shares(range(0, n, _BLOCK)))
     d2[~complete] = np.nan
     p[~complete] = np.nan
     return d2, p
-
-
-def _spans(first: int, n: int) -> list[range]:
-    """Block starts from ``first`` to ``n``, in one contiguous share per core."""
-    starts = range(first, n, _BLOCK)
-    shares = min(len(starts), os.cpu_count() or 1) or 1
-    size = -(-len(starts) // shares)
-    return [starts[i : i + size] for i in range(0, len(starts), size)]

@@ -13,16 +13,15 @@ data. *Psychological Methods*, 17(3), 437-455 (long-string index).
 
 from __future__ import annotations
 
-import itertools
-import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from smekit.core.threads import map_in_threads
+from smekit.core.threads import map_in_threads, shares
 from smekit.survey import conditions
 from smekit.survey.instrument import Instrument, ItemType
+from smekit.survey.item_matrix import ItemColumns, stored
 from smekit.survey.problem_table import problem_rows
 
 
@@ -145,7 +144,8 @@ def _cell_problems(
             present = np.ones(len(values), dtype=bool)
             whole = True
         elif isinstance(num.array, pd.arrays.IntegerArray):
-            values, present = _answers(num)  # its own small integers: no float copy
+            values, missing = stored(num.array)  # its own small integers: no float copy
+            present = np.ones(len(values), dtype=bool) if missing is None else ~missing
             whole = True
         else:
             values = num.to_numpy(dtype="float64", na_value=np.nan)
@@ -210,19 +210,6 @@ def to_float(col: pd.Series) -> np.ndarray:
     return pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _columns(values: np.ndarray | pd.DataFrame) -> list[np.ndarray]:
-    """The columns of an array or a frame as float64 arrays (NaN = missing), one at a time."""
-    if isinstance(values, pd.DataFrame):
-        return [values.iloc[:, j] for j in range(values.shape[1])]  # converted lazily
-    return [values[:, j] for j in range(values.shape[1])]
-
-
-def _as_float(col: np.ndarray | pd.Series) -> np.ndarray:
-    if isinstance(col, pd.Series):
-        return col.to_numpy(dtype="float64", na_value=np.nan)
-    return np.asarray(col, dtype="float64")
-
-
 def longest_run(values: np.ndarray | pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Longest run of identical consecutive answers per row, ignoring missing answers.
 
@@ -254,33 +241,22 @@ def longest_run(values: np.ndarray | pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     ([3, 1], [4, 5])
     """
     n, k = values.shape
-    columns = _columns(values)
-    shares = 1
-    if all(_stored(col) for col in columns):
-        # rows are independent: each core takes a contiguous share of them
-        columns = [_answers(col) for col in columns]  # views, no copies
-        shares = max(1, min(os.cpu_count() or 1, n // 100_000))
-    bounds = np.linspace(0, n, shares + 1).astype(int)
-    spans = list(itertools.pairwise(bounds))
-    parts = map_in_threads(lambda span: _longest_run(columns, *span, k), spans)
+    columns = ItemColumns.of(values)  # the stored answers, read in place where possible
+    # rows are independent: each core takes a contiguous share of them
+    parts = map_in_threads(
+        lambda rows: _longest_run(columns, rows.start, rows.stop, k),
+        shares(range(n), minimum=100_000),
+    )
     return (
         np.concatenate([p[0] for p in parts]).astype(np.int64),
         np.concatenate([p[1] for p in parts]).astype(np.int64),
     )
 
 
-def _stored(col: np.ndarray | pd.Series) -> bool:
-    """Whether :func:`_answers` reads the column in place (no float copy)."""
-    if isinstance(col, pd.Series):
-        return isinstance(col.array, pd.arrays.IntegerArray)
-    return col.dtype == np.float64
-
-
 def _longest_run(
-    columns: list[Any], start: int, stop: int, k: int
+    columns: ItemColumns, start: int, stop: int, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`longest_run` over rows ``start:stop``; a column is ``(values, answered)``
-    or one to read with :func:`_answers`."""
+    """:func:`longest_run` over rows ``start:stop``."""
     n = stop - start
     small = np.int16 if k < np.iinfo(np.int16).max else np.int64
     longest = np.zeros(n, dtype=small)
@@ -290,9 +266,10 @@ def _longest_run(
     seen = np.zeros(n, dtype=bool)  # an answer came before in this row
     same = np.empty(n, dtype=bool)
     keep = np.empty(n, dtype=bool)
-    for col in columns:  # one pass over the items
-        v, present = col if isinstance(col, tuple) else _answers(col)
-        v, present = v[start:stop], present[start:stop]
+    everyone = np.ones(n, dtype=bool)
+    for values, missing in zip(columns.values, columns.missing, strict=True):  # one pass
+        v = values[start:stop]
+        present = everyone if missing is None else ~missing[start:stop]
         if prev is None:
             prev = np.zeros(n, dtype=v.dtype)
         elif prev.dtype != v.dtype:  # mixed columns: compare in a type holding both
@@ -311,18 +288,6 @@ def _longest_run(
         answered += present
         np.maximum(longest, run, out=longest)
     return longest, answered
-
-
-def _answers(col: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """A column's values and where it is answered, without a float copy where possible.
-
-    A nullable-integer column gives its own integer values (placeholders where
-    missing); other columns are read as float64 with NaN = missing.
-    """
-    if isinstance(col, pd.Series) and isinstance(col.array, pd.arrays.IntegerArray):
-        return col.array._data, ~col.array._mask
-    v = _as_float(col)
-    return v, ~np.isnan(v)
 
 
 def id_groups(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:

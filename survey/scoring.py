@@ -28,6 +28,7 @@ import pandas as pd
 from smekit.core.threads import map_in_threads
 from smekit.survey.descriptives import json_ready
 from smekit.survey.instrument import Instrument, ItemType
+from smekit.survey.item_matrix import stored
 from smekit.survey.quality import is_number_column, with_missing
 
 
@@ -242,20 +243,16 @@ def score_constructs(
         total[:] = 0.0
         n_answered = np.zeros(n, dtype=np.int64)
         for item_id in ids:  # one item at a time: no (n, k) float copy of the block
-            arr = items[item_id].array
-            if isinstance(arr, pd.arrays.IntegerArray) and arr.dtype.itemsize <= 4:
+            x, missing = stored(items[item_id].array)
+            if x.dtype.kind in "iu" and x.dtype.itemsize <= 4:
                 # small whole numbers: add every stored value, then take back the placeholders
                 # under the missing mask (exact in float64, no float copy of the column)
-                stored, missing = arr._data, arr._mask
-                total += stored
-                if missing.any():
-                    total[missing] -= stored[missing]
-                n_answered += ~missing
-                continue
-            x = arr.to_numpy(dtype="float64", na_value=np.nan)
-            present = ~np.isnan(x)
-            np.add(total, x, out=total, where=present)
-            n_answered += present
+                total += x
+                if missing is not None:
+                    total[missing] -= x[missing]
+            else:
+                np.add(total, x, out=total, where=True if missing is None else ~missing)
+            n_answered += 1 if missing is None else ~missing
         min_valid = c.min_valid or default_min_valid(len(ids))
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(total, n_answered, out=total)
